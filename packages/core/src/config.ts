@@ -1,0 +1,101 @@
+import { z } from 'zod'
+import type { Clock } from './clock.js'
+import { OrdoError } from './errors.js'
+import type { EventHandler } from './events/event-handler.js'
+import type { JobDefinition } from './jobs/job-types.js'
+import type { Logger } from './logger.js'
+import { CURRENCIES, type CurrencyCode } from './money/index.js'
+import type { OrdoPlugin } from './plugin/define-plugin.js'
+import type { StorageDialect } from './storage/storage-dialect.js'
+
+/**
+ * The configuration of `createCommerce()`. Unknown keys and wrong types are
+ * rejected with an `OrdoError('INVALID_CONFIG')` naming the key.
+ */
+export interface CommerceConfig {
+  /** Where data lives: `sqliteStorage()`, `postgresStorage()`, `mysqlStorage()` or your own {@link StorageDialect}. */
+  storage: StorageDialect
+  /** The shop's base currency (ISO 4217). */
+  currency: CurrencyCode
+  /** Plugins, applied in this order (their hooks run in this order too). */
+  plugins?: readonly OrdoPlugin[]
+  /** Durable event handlers of your own, delivered through the outbox. */
+  eventHandlers?: readonly EventHandler<any>[]
+  /** Scheduled work of your own, by name. */
+  jobs?: Readonly<Record<string, JobDefinition<any>>>
+  /** @default the system clock */
+  clock?: Clock
+  /** @default a silent logger */
+  logger?: Logger
+  /** Apply pending migrations at start-up. Turn off when you run `shop.storage.migrate()` from a deploy step. @default true */
+  migrate?: boolean
+  /** Retries and leases of the outbox relay and the job runner. */
+  delivery?: {
+    /** @default 10 */
+    maxAttempts?: number
+    /** @default 1000 */
+    backoffMs?: number
+    /** @default 3_600_000 (one hour) */
+    maxBackoffMs?: number
+    /** @default 60_000 */
+    leaseMs?: number
+    /** @default 100 */
+    batchSize?: number
+  }
+}
+
+const fn = (what: string) => z.custom<(...args: any[]) => unknown>((v) => typeof v === 'function', { message: `expected ${what}` })
+
+const storageSchema = z.custom<StorageDialect>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as StorageDialect).createDialect === 'function' &&
+    typeof (v as StorageDialect).name === 'string' &&
+    typeof (v as StorageDialect).capabilities === 'object',
+  { message: 'expected a storage such as sqliteStorage({ filename }) or postgresStorage({ connectionString })' },
+)
+
+const positiveInt = z.number().int().positive()
+
+const configSchema = z.strictObject({
+  storage: storageSchema,
+  currency: z.string().refine((c) => c in CURRENCIES, { message: `expected an ISO 4217 code such as RUB (known: ${Object.keys(CURRENCIES).join(', ')})` }),
+  plugins: z.array(z.looseObject({ id: z.string().min(1) })).optional(),
+  eventHandlers: z
+    .array(z.looseObject({ id: z.string().min(1), events: z.union([z.literal('*'), z.array(z.string())]), handle: fn('a function handle(event, context)') }))
+    .optional(),
+  jobs: z.record(z.string(), z.looseObject({ run: fn('a function run(payload, context)'), every: positiveInt.optional(), maxAttempts: positiveInt.optional() })).optional(),
+  clock: z.looseObject({ now: fn('a function now(): Date') }).optional(),
+  logger: z
+    .looseObject({ debug: fn('a function'), info: fn('a function'), warn: fn('a function'), error: fn('a function') })
+    .optional(),
+  migrate: z.boolean().optional(),
+  delivery: z
+    .strictObject({
+      maxAttempts: positiveInt.optional(),
+      backoffMs: positiveInt.optional(),
+      maxBackoffMs: positiveInt.optional(),
+      leaseMs: positiveInt.optional(),
+      batchSize: positiveInt.max(1000).optional(),
+    })
+    .optional(),
+})
+
+/** Validates the config; the first problem becomes an `OrdoError('INVALID_CONFIG')` naming its key. */
+export function parseConfig(input: unknown): CommerceConfig {
+  const result = configSchema.safeParse(input)
+  if (result.success) return input as CommerceConfig
+  const problems = result.error.issues.map((issue) => {
+    const path = [...issue.path, ...(issue.code === 'unrecognized_keys' ? [issue.keys.join(', ')] : [])]
+    const key = path.map(String).join('.') || '(root)'
+    const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''}` : issue.message
+    return { key, message }
+  })
+  const first = problems[0]!
+  throw new OrdoError(
+    'INVALID_CONFIG',
+    `Invalid createCommerce config at "${first.key}": ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : ''}`,
+    { details: { key: first.key, problems } },
+  )
+}

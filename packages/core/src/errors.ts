@@ -1,0 +1,87 @@
+/**
+ * Every error code Ordo throws, with what it means. Codes are stable: match on
+ * `error.code`, never on the message.
+ *
+ * Business outcomes that a caller expects (a declined card, an unavailable
+ * courier) are returned as results, not thrown; these codes are for bad input,
+ * broken contracts and refused commands.
+ */
+export const ORDO_ERROR_CODES = {
+  /** Input to a public command failed validation; `details.issues` lists each problem with its path. */
+  VALIDATION: 'VALIDATION',
+  /** `createCommerce` (or an adapter factory) was given a bad configuration; `details.key` names the key. */
+  INVALID_CONFIG: 'INVALID_CONFIG',
+  /** The referenced record does not exist. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The record changed since it was read (optimistic version check); reload and retry. */
+  CONFLICT: 'CONFLICT',
+  /** The idempotency key was already used for a different request. */
+  IDEMPOTENCY_MISMATCH: 'IDEMPOTENCY_MISMATCH',
+  /** The state machine has no such transition from the current state; `details` names `from`, `to` and `transition`. */
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  /** A guard refused the transition; `details.reason` carries its reason. */
+  TRANSITION_REFUSED: 'TRANSITION_REFUSED',
+  /** A machine definition is inconsistent (unknown states, unreachable states, duplicate names). */
+  INVALID_MACHINE: 'INVALID_MACHINE',
+  /** A plugin's `before` hook vetoed the command; `details.reason` and `details.plugin` say why and who. */
+  REJECTED_BY_PLUGIN: 'REJECTED_BY_PLUGIN',
+  /** A plugin definition is invalid (duplicate id, unknown hook name, bad migration). */
+  INVALID_PLUGIN: 'INVALID_PLUGIN',
+  /** Two amounts in different currencies were combined, or a currency is unknown. */
+  CURRENCY_MISMATCH: 'CURRENCY_MISMATCH',
+  /** An amount is not a safe integer number of minor units, or an operation would overflow. */
+  INVALID_AMOUNT: 'INVALID_AMOUNT',
+  /** Not enough stock to serve the request; `details.available` carries what is available. */
+  OUT_OF_STOCK: 'OUT_OF_STOCK',
+  /** No job handler is registered for a scheduled job's name. */
+  UNKNOWN_JOB: 'UNKNOWN_JOB',
+  /** The database failed or is misconfigured; `cause` carries the driver error. */
+  STORAGE: 'STORAGE',
+  /** The engine was used after `close()`. */
+  CLOSED: 'CLOSED',
+  /** An invariant inside Ordo broke. This is a bug: please report it with `details`. */
+  INTERNAL: 'INTERNAL',
+} as const
+
+/** A stable error code; see {@link ORDO_ERROR_CODES}. */
+export type OrdoErrorCode = (typeof ORDO_ERROR_CODES)[keyof typeof ORDO_ERROR_CODES]
+
+/**
+ * The one error class Ordo throws.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await shop.jobs.schedule('nope', {})
+ * } catch (error) {
+ *   if (error instanceof OrdoError && error.code === 'UNKNOWN_JOB') console.warn(error.message)
+ * }
+ * ```
+ */
+export class OrdoError extends Error {
+  override readonly name = 'OrdoError'
+  /** Stable machine-readable code. */
+  readonly code: OrdoErrorCode
+  /** Structured data about the failure (which key, which state, what is available). */
+  readonly details: Readonly<Record<string, unknown>>
+
+  constructor(
+    code: OrdoErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.details = Object.freeze({ ...options.details })
+  }
+
+  /** Plain-data form for logs and HTTP problem responses. */
+  toJSON(): { name: string; code: OrdoErrorCode; message: string; details: Record<string, unknown> } {
+    return { name: this.name, code: this.code, message: this.message, details: { ...this.details } }
+  }
+}
+
+/** True when `error` is an {@link OrdoError}, optionally with the given code. */
+export function isOrdoError(error: unknown, code?: OrdoErrorCode): error is OrdoError {
+  return error instanceof OrdoError && (code === undefined || error.code === code)
+}

@@ -1,0 +1,62 @@
+import Database from 'better-sqlite3'
+import { SqliteDialect } from 'kysely'
+import { OrdoError, type StorageDialect } from '@ordo/core'
+import { z } from 'zod'
+
+/** Configuration of {@link sqliteStorage}. */
+export interface SqliteStorageConfig {
+  /** Path of the database file, or `':memory:'` for a throw-away database. */
+  filename: string
+  /** How long a writer waits for another process's lock before failing. @default 5000 */
+  busyTimeoutMs?: number
+}
+
+const configSchema = z.strictObject({
+  filename: z.string().min(1),
+  busyTimeoutMs: z.number().int().nonnegative().optional(),
+})
+
+/**
+ * Embedded SQLite storage on better-sqlite3: zero infrastructure, one file.
+ * Opens with WAL journaling, `synchronous=NORMAL`, a busy timeout and foreign
+ * keys on. One process holds the worker.
+ *
+ * @example
+ * ```ts
+ * import { createCommerce } from '@ordo/core'
+ * import { sqliteStorage } from '@ordo/storage-sqlite'
+ *
+ * const shop = await createCommerce({ storage: sqliteStorage({ filename: 'shop.db' }), currency: 'RUB' })
+ * ```
+ */
+export function sqliteStorage(config: SqliteStorageConfig): StorageDialect {
+  const parsed = configSchema.safeParse(config)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const key = [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys : [])].join('.')
+    throw new OrdoError('INVALID_CONFIG', `Invalid sqliteStorage config at "${key}": ${issue.message}`, { details: { key } })
+  }
+  const { filename, busyTimeoutMs = 5000 } = Object.freeze(parsed.data)
+  return Object.freeze({
+    name: 'sqlite',
+    capabilities: Object.freeze({
+      supportsReturning: true,
+      supportsSkipLocked: false,
+      supportsTransactionalDdl: true,
+      upsert: 'on_conflict' as const,
+      concurrentWriters: false,
+    }),
+    createDialect() {
+      return new SqliteDialect({
+        database: async () => {
+          const database = new Database(filename, { timeout: busyTimeoutMs })
+          if (filename !== ':memory:') database.pragma('journal_mode = WAL')
+          database.pragma('synchronous = NORMAL')
+          database.pragma(`busy_timeout = ${busyTimeoutMs}`)
+          database.pragma('foreign_keys = ON')
+          return database
+        },
+      })
+    },
+  })
+}
