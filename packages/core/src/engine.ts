@@ -16,9 +16,9 @@ import type { OrdoPlugin } from './plugin/define-plugin.js'
 import { HookRunner } from './plugin/hook-runner.js'
 import { HOOK_NAMES } from './plugin/hook-types.js'
 import type { RegisteredMachine, Runtime } from './runtime.js'
+import { CORE_MIGRATIONS, createModules, type CoreModules } from './modules.js'
 import type { Database } from './storage/database.js'
 import { newId } from './storage/ids.js'
-import { kernelMigrations } from './storage/kernel-schema.js'
 import { appliedMigrations, migrateToLatest, type OrdoMigration } from './storage/migration.js'
 import { runInTransaction, type UnitOfWork } from './unit-of-work.js'
 
@@ -74,7 +74,7 @@ export interface StorageApi {
  * The engine a shop holds: one object with a namespace per module. Each
  * `createCommerce()` is independent; nothing is global.
  */
-export interface Commerce {
+export interface Commerce extends CoreModules {
   /** The shop's base currency. */
   readonly currency: string
   readonly events: EventsApi
@@ -94,16 +94,6 @@ export interface Commerce {
   close(): Promise<void>
 }
 
-/** What the modules of core contribute at start-up; grows as modules are added. */
-interface CoreModule {
-  readonly id: string
-  readonly migrations: readonly OrdoMigration[]
-  readonly machines?: readonly RegisteredMachine[]
-  readonly jobs?: Readonly<Record<string, JobDefinition<any>>>
-}
-
-const CORE_MODULES: readonly CoreModule[] = [{ id: 'kernel', migrations: kernelMigrations }]
-
 /**
  * Creates the engine: validates the config, connects, applies migrations and
  * returns the shop.
@@ -122,13 +112,7 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
   const plugins = config.plugins ?? []
   checkPluginIds(plugins)
 
-  const machines = buildMachines(plugins)
   const hooks = buildHooks(plugins)
-  const jobs = collect<JobDefinition<any>>('job', [
-    ...CORE_MODULES.map((m) => ({ owner: `core:${m.id}`, entries: Object.entries(m.jobs ?? {}) })),
-    { owner: 'config', entries: Object.entries(config.jobs ?? {}) },
-    ...plugins.map((p) => ({ owner: `plugin "${p.id}"`, entries: Object.entries(p.jobs ?? {}) })),
-  ])
   const handlers = [...(config.eventHandlers ?? []), ...plugins.flatMap((p) => p.eventHandlers ?? [])]
   collect('event handler', [{ owner: 'config and plugins', entries: handlers.map((h) => [h.id, h] as const) }])
   const handlersByType = new Map<string, EventHandler[]>()
@@ -145,12 +129,13 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
     storage: config.storage,
     clock: config.clock ?? systemClock,
     currency: config.currency,
+    plugins,
     hooks,
-    machines,
+    machines: new Map(),
     bus: mitt(),
     handlers,
     handlersByType,
-    jobs,
+    jobs: new Map(),
     delivery: {
       maxAttempts: config.delivery?.maxAttempts ?? 10,
       backoffMs: config.delivery?.backoffMs ?? 1000,
@@ -164,8 +149,17 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
   }
   worker = new Worker(runtime)
 
+  // Core modules register their machines and jobs on the runtime; then the
+  // config's and the plugins' additions are checked against them.
+  const modules = createModules(runtime)
+  addJobs(runtime, [
+    { owner: 'config', entries: Object.entries(config.jobs ?? {}) },
+    ...plugins.map((p) => ({ owner: `plugin "${p.id}"`, entries: Object.entries(p.jobs ?? {}) })),
+  ])
+  addPluginMachines(runtime.machines, plugins)
+
   const allMigrations = [
-    ...CORE_MODULES.flatMap((m) => m.migrations.map((migration) => ({ owner: 'core', migration }))),
+    ...CORE_MIGRATIONS.map((migration) => ({ owner: 'core', migration })),
     ...plugins.flatMap((p) => (p.migrations ?? []).map((migration) => ({ owner: `plugin/${p.id}`, migration }))),
   ]
   try {
@@ -275,7 +269,8 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
     events,
     jobs: jobsApi,
     worker,
-    machines: new Map([...machines].map(([id, m]) => [id, m.machine])),
+    machines: new Map([...runtime.machines].map(([id, m]) => [id, m.machine])),
+    ...modules,
     storage: {
       dialect: config.storage.name,
       migrations: guard(() => appliedMigrations(db, config.storage)),
@@ -313,10 +308,8 @@ function checkPluginIds(plugins: readonly OrdoPlugin[]): void {
   }
 }
 
-/** Core's machines, then machines brought by plugins, then every extension, in plugin order. */
-function buildMachines(plugins: readonly OrdoPlugin[]): Map<string, RegisteredMachine> {
-  const machines = new Map<string, RegisteredMachine>()
-  for (const module of CORE_MODULES) for (const m of module.machines ?? []) machines.set(m.machine.id, m)
+/** Machines brought by plugins, then every extension, in plugin order. */
+function addPluginMachines(machines: Map<string, RegisteredMachine>, plugins: readonly OrdoPlugin[]): void {
   for (const plugin of plugins) {
     for (const { machine, event } of plugin.machines ?? []) {
       if (machines.has(machine.id)) {
@@ -338,7 +331,12 @@ function buildMachines(plugins: readonly OrdoPlugin[]): Map<string, RegisteredMa
       machines.set(id, { ...registered, machine: extendMachine(registered.machine, extension) })
     }
   }
-  return machines
+}
+
+/** Adds jobs from the config and plugins; a name already taken (by core or another owner) is an error. */
+function addJobs(runtime: Runtime, groups: { owner: string; entries: readonly (readonly [string, JobDefinition<any>])[] }[]): void {
+  const taken = collect('job', [{ owner: 'core', entries: [...runtime.jobs] }, ...groups])
+  for (const [name, definition] of taken) runtime.jobs.set(name, definition)
 }
 
 function buildHooks(plugins: readonly OrdoPlugin[]): HookRunner {

@@ -76,3 +76,13 @@ export type { MigrationContext, OrdoMigration } from './storage/migration.js'
 export { COLUMN } from './storage/migration.js'
 export type { Database } from './storage/database.js'
 export { newId } from './storage/ids.js'
+
+// Modules
+export type { CoreModules } from './modules.js'
+export * from './catalog/index.js'
+export * from './inventory/index.js'
+export * from './promotions/index.js'
+export * from './pricing/index.js'
+export * from './cart/index.js'
+export { parseInput } from './validation.js'
+export type { InputIssue } from './validation.js'

@@ -9,6 +9,7 @@ import type { HookRunner } from './plugin/hook-runner.js'
 import type { Database } from './storage/database.js'
 import type { StorageDialect } from './storage/storage-dialect.js'
 import type { Logger } from './logger.js'
+import type { OrdoPlugin } from './plugin/define-plugin.js'
 
 /** Settings of the outbox relay and the job runner, with defaults applied. */
 export interface DeliverySettings {
@@ -33,13 +34,17 @@ export interface Runtime {
   readonly storage: StorageDialect
   readonly clock: Clock
   readonly currency: string
+  /** The plugins from the config, in order (modules read their registrations: promotion types, adjusters…). */
+  readonly plugins: readonly OrdoPlugin[]
   readonly hooks: HookRunner
-  readonly machines: ReadonlyMap<string, RegisteredMachine>
+  /** Filled at start-up by core modules, then plugins; read-only afterwards. */
+  readonly machines: Map<string, RegisteredMachine>
   readonly bus: Emitter<{ [K in DomainEventType]: AnyDomainEvent & { type: K } }>
   readonly handlers: readonly EventHandler[]
   /** Handlers by event type, `*` for all. */
   readonly handlersByType: ReadonlyMap<string, readonly EventHandler[]>
-  readonly jobs: ReadonlyMap<string, JobDefinition<any>>
+  /** Filled at start-up by core modules, the config and plugins; read-only afterwards. */
+  readonly jobs: Map<string, JobDefinition<any>>
   readonly delivery: DeliverySettings
   /** Identifies this process in leases (`locked_by`). */
   readonly workerId: string

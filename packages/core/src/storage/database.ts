@@ -1,7 +1,11 @@
+import type { CartTables } from '../cart/cart-module.js'
+import type { CatalogTables } from '../catalog/catalog-module.js'
+import type { InventoryTables } from '../inventory/inventory-module.js'
+import type { PromotionsTables } from '../promotions/promotions-module.js'
 import type { KernelTables } from './kernel-schema.js'
 
 /**
  * The whole engine's schema as Kysely sees it: each module owns its tables and
  * adds them here.
  */
-export interface Database extends KernelTables {}
+export interface Database extends KernelTables, CatalogTables, InventoryTables, PromotionsTables, CartTables {}

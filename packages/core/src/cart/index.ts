@@ -1,0 +1,1 @@
+export type { CartApi } from './cart-module.js'

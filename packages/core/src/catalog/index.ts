@@ -1,0 +1,1 @@
+export type { CatalogApi } from './catalog-module.js'

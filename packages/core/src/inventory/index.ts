@@ -1,0 +1,1 @@
+export type { InventoryApi } from './inventory-module.js'

@@ -1,0 +1,1 @@
+export type { PricingApi } from './pricing-module.js'

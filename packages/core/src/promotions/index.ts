@@ -1,0 +1,1 @@
+export type { PromotionsApi } from './promotions-module.js'

@@ -1,0 +1,29 @@
+import type { z } from 'zod'
+import { OrdoError } from './errors.js'
+
+/** One problem with a command's input: where, and what is wrong. */
+export interface InputIssue {
+  path: string
+  message: string
+}
+
+/**
+ * Validates a command's input with its zod schema; on failure throws
+ * `OrdoError('VALIDATION')` naming the command and every problem, before
+ * anything is written.
+ */
+export function parseInput<S extends z.ZodType>(command: string, schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+  const issues: InputIssue[] = result.error.issues.map((issue) => ({
+    path: [...issue.path, ...(issue.code === 'unrecognized_keys' ? [issue.keys.join(', ')] : [])].map(String).join('.') || '(input)',
+    message: issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message,
+  }))
+  const shown = issues
+    .slice(0, 3)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ')
+  throw new OrdoError('VALIDATION', `Invalid input to ${command}: ${shown}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`, {
+    details: { command, issues },
+  })
+}
