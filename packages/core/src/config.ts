@@ -29,6 +29,15 @@ export interface CommerceConfig {
   logger?: Logger
   /** Apply pending migrations at start-up. Turn off when you run `shop.storage.migrate()` from a deploy step. @default true */
   migrate?: boolean
+  /** Cart rules. */
+  cart?: {
+    /** Largest quantity of one line. @default 999 */
+    maxQuantityPerLine?: number
+    /** Most lines in one cart. @default 200 */
+    maxLines?: number
+    /** Country assumed for phone numbers written without a country code (ISO 3166 alpha-2). @default 'RU' */
+    defaultCountry?: string
+  }
   /** Retries and leases of the outbox relay and the job runner. */
   delivery?: {
     /** @default 10 */
@@ -71,6 +80,13 @@ const configSchema = z.strictObject({
     .looseObject({ debug: fn('a function'), info: fn('a function'), warn: fn('a function'), error: fn('a function') })
     .optional(),
   migrate: z.boolean().optional(),
+  cart: z
+    .strictObject({
+      maxQuantityPerLine: positiveInt.max(1_000_000).optional(),
+      maxLines: positiveInt.max(10_000).optional(),
+      defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 country code such as RU').optional(),
+    })
+    .optional(),
   delivery: z
     .strictObject({
       maxAttempts: positiveInt.optional(),

@@ -39,6 +39,7 @@ export interface EventsApi {
    * for work that must survive a crash. Returns a function that unsubscribes.
    */
   on<T extends DomainEventType>(type: T, listener: (event: DomainEvent<T>) => void): () => void
+  /** Listens in this process to every event, after its command commits. Returns a function that unsubscribes. */
   on(type: '*', listener: (event: AnyDomainEvent) => void): () => void
   /** Delivers every due outbox event to its durable handlers now (what the worker does in the background). */
   relay(): Promise<RelayResult>
@@ -56,7 +57,9 @@ export interface JobsApi {
   schedule(name: string, payload?: unknown, options?: ScheduleOptions): Promise<string>
   /** Runs every job due by the engine's clock, now, in this process. */
   runDue(): Promise<RunDueResult>
+  /** The job with this id, or `undefined` when there is none. */
   get(id: string): Promise<Job | undefined>
+  /** Jobs in order of `runAt`, optionally only those with a `status` or `name`; at most `limit` (default 100). */
   list(filter?: { status?: Job['status']; name?: string; limit?: number }): Promise<Job[]>
 }
 
@@ -129,6 +132,7 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
     storage: config.storage,
     clock: config.clock ?? systemClock,
     currency: config.currency,
+    config,
     plugins,
     hooks,
     machines: new Map(),

@@ -15,6 +15,8 @@ export const ORDO_ERROR_CODES = {
   NOT_FOUND: 'NOT_FOUND',
   /** The record changed since it was read (optimistic version check); reload and retry. */
   CONFLICT: 'CONFLICT',
+  /** A record with the same unique key (SKU, handle, slug, code) already exists, or belongs elsewhere; `details` names the key. */
+  DUPLICATE: 'DUPLICATE',
   /** The idempotency key was already used for a different request. */
   IDEMPOTENCY_MISMATCH: 'IDEMPOTENCY_MISMATCH',
   /** The state machine has no such transition from the current state; `details` names `from`, `to` and `transition`. */
@@ -33,6 +35,18 @@ export const ORDO_ERROR_CODES = {
   INVALID_AMOUNT: 'INVALID_AMOUNT',
   /** Not enough stock to serve the request; `details.available` carries what is available. */
   OUT_OF_STOCK: 'OUT_OF_STOCK',
+  /** The cart was already converted to an order or merged into another cart; it can no longer change. */
+  CART_CLOSED: 'CART_CLOSED',
+  /** A quantity or a count is above a configured limit; `details.max` says the limit. */
+  QUANTITY_LIMIT: 'QUANTITY_LIMIT',
+  /** The SKU exists but is archived: it is no longer sold. */
+  SKU_ARCHIVED: 'SKU_ARCHIVED',
+  /** A coupon was refused; `details.reason` is `unknown`, `expired`, `not_started`, `used_up`, `inactive` or `not_applicable`. */
+  COUPON_REJECTED: 'COUPON_REJECTED',
+  /** A variant has no price in the requested currency and context; `details.skus` names the SKUs. */
+  PRICE_MISSING: 'PRICE_MISSING',
+  /** A promotion or coupon reached its usage limit (total, per coupon or per customer) when an order was placed; `details` names which. */
+  PROMOTION_LIMIT_REACHED: 'PROMOTION_LIMIT_REACHED',
   /** No job handler is registered for a scheduled job's name. */
   UNKNOWN_JOB: 'UNKNOWN_JOB',
   /** The database failed or is misconfigured; `cause` carries the driver error. */

@@ -9,9 +9,13 @@
  * ```
  */
 export interface Logger {
+  /** Detail useful only when tracing the engine's background work. */
   debug(message: string, details?: Record<string, unknown>): void
+  /** Something normal happened that an operator may want to see. */
   info(message: string, details?: Record<string, unknown>): void
+  /** Something failed and will be retried (e.g. an event delivery or a job run). */
   warn(message: string, details?: Record<string, unknown>): void
+  /** Something failed for good and needs a person (e.g. a delivery parked after its last attempt). */
   error(message: string, details?: Record<string, unknown>): void
 }
 

@@ -9,6 +9,7 @@ import type { HookRunner } from './plugin/hook-runner.js'
 import type { Database } from './storage/database.js'
 import type { StorageDialect } from './storage/storage-dialect.js'
 import type { Logger } from './logger.js'
+import type { CommerceConfig } from './config.js'
 import type { OrdoPlugin } from './plugin/define-plugin.js'
 
 /** Settings of the outbox relay and the job runner, with defaults applied. */
@@ -34,6 +35,8 @@ export interface Runtime {
   readonly storage: StorageDialect
   readonly clock: Clock
   readonly currency: string
+  /** The validated configuration the engine was created with. */
+  readonly config: CommerceConfig
   /** The plugins from the config, in order (modules read their registrations: promotion types, adjusters…). */
   readonly plugins: readonly OrdoPlugin[]
   readonly hooks: HookRunner

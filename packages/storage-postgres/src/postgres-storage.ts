@@ -5,7 +5,9 @@ import { z } from 'zod'
 
 /** The part of a `pg.Pool` Ordo uses (so any compatible pool works). */
 export interface PgPoolLike {
+  /** Checks a client out of the pool (kysely releases it after each query or transaction). */
   connect(): Promise<pg.PoolClient>
+  /** Closes the pool. `shop.close()` calls it only on the pool Ordo created from `connectionString`; a pool you pass stays yours to close. */
   end(): Promise<void>
 }
 

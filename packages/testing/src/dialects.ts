@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 
 /** The dialects the storage suite knows how to run on. */
 export const TEST_DIALECTS = ['sqlite', 'postgres', 'mysql'] as const
+/** One of {@link TEST_DIALECTS}: `sqlite`, `postgres` or `mysql`. */
 export type TestDialect = (typeof TEST_DIALECTS)[number]
 
 /** Where the test servers are, overridable by env. */

@@ -1,19 +1,532 @@
+import type { Kysely } from 'kysely'
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
+import { z } from 'zod'
+import type { CatalogInternal } from '../catalog/catalog-module.js'
+import { OrdoError } from '../errors.js'
+import type { InventoryInternal } from '../inventory/inventory-module.js'
+import { isCurrencyCode, type CurrencyCode } from '../money/index.js'
+import type { PricingContext } from '../pricing/index.js'
+import type { PricingInternal } from '../pricing/pricing-module.js'
+import type { PromotionsInternal } from '../promotions/promotions-module.js'
 import type { Runtime } from '../runtime.js'
-import type { OrdoMigration } from '../storage/migration.js'
+import type { Database } from '../storage/database.js'
+import { newId } from '../storage/ids.js'
+import { runInTransaction, type UnitOfWork } from '../unit-of-work.js'
+import { parseInput } from '../validation.js'
+import type { CartItemTable, CartTable } from './cart-schema.js'
+import type { AbandonedCart, Address, Cart, CartContact, CreateCartInput } from './cart-types.js'
 
-/** Tables owned by the cart module. */
-export interface CartTables {}
+export { cartMigrations, type CartTables } from './cart-schema.js'
 
-/** The cart module's schema changes, in order. */
-export const cartMigrations: readonly OrdoMigration[] = []
+declare module '../events/domain-events.js' {
+  interface DomainEventMap {
+    /** A cart was created (with its attribution). */
+    'cart.created': { cartId: string; customerId: string | null; channelSource: string | null }
+    /** A cart's lines changed: added, quantity changed, removed or cleared. */
+    'cart.items_changed': { cartId: string; sku: string | null; quantity: number; change: 'added' | 'quantity_set' | 'removed' | 'cleared' }
+    /** The customer left contact details: the cart is now a lead. */
+    'cart.contact_set': { cartId: string; phone: string | null; email: string | null }
+    /** A guest cart was merged into a customer's cart on sign-in. */
+    'cart.merged': { cartId: string; intoCartId: string; customerId: string | null }
+  }
+}
 
-/** `shop.cart`: the public commands and queries. */
-export interface CartApi {}
+/** `shop.carts`: the cart aggregate and its commands. Every command returns the cart with a fresh breakdown. */
+export interface CartApi {
+  /** Creates an empty cart for a guest or a customer, recording where the visitor came from. */
+  create(input?: CreateCartInput): Promise<Cart>
+  /** The cart with a breakdown priced now. */
+  get(cartId: string): Promise<Cart>
+  /** Adds `quantity` of a SKU (added to the line if it is already there). */
+  addItem(cartId: string, input: { sku: string; quantity: number }): Promise<Cart>
+  /** Sets a line's quantity (≥ 1; use `removeItem` to drop it). */
+  setQuantity(cartId: string, input: { lineId?: string; sku?: string; quantity: number }): Promise<Cart>
+  removeItem(cartId: string, input: { lineId?: string; sku?: string }): Promise<Cart>
+  clear(cartId: string): Promise<Cart>
+  /** Sets contact details; the phone is normalised to E.164 (`8 916 123-45-67` → `+79161234567`). */
+  setContact(cartId: string, contact: Partial<CartContact>): Promise<Cart>
+  setShippingAddress(cartId: string, address: Address | null): Promise<Cart>
+  setNotes(cartId: string, notes: string | null): Promise<Cart>
+  /** Attaches the cart to a signed-in customer (their groups drive group prices and promotions). */
+  setCustomer(cartId: string, customer: { customerId: string; customerGroups?: string[] }): Promise<Cart>
+  /** Applies a coupon code (any case); refuses unknown, expired, used-up or not-applicable codes with the reason. */
+  applyCoupon(cartId: string, code: string): Promise<Cart>
+  removeCoupon(cartId: string, code: string): Promise<Cart>
+  /** Merges a guest cart into a customer's cart on sign-in: quantities add up, coupons and contact carry over. */
+  merge(guestCartId: string, intoCartId: string): Promise<Cart>
+  /** Active carts with items and a phone or e-mail, idle since before `before`, oldest first. */
+  abandoned(options: { before: Date; limit?: number; cursor?: string }): Promise<{ items: AbandonedCart[]; nextCursor: string | null }>
+}
 
-/** What other core modules call inside their unit of work. */
-export interface CartInternal {}
+/** What other modules (checkout) call inside their unit of work. */
+export interface CartInternal {
+  /** Loads a cart row and its items, locking nothing. */
+  load(db: Kysely<Database>, cartId: string): Promise<{ cart: Cart; row: CartTable; items: CartItemTable[] }>
+  /** Marks an active cart converted into `orderId`; false when it was no longer active (someone else converted it). */
+  markConverted(uow: UnitOfWork, cartId: string, orderId: string): Promise<boolean>
+  /** The pricing context a cart is priced in. */
+  pricingContext(row: CartTable, at: Date): PricingContext
+}
+
+const MAX_TEXT = 2000
+const id = z.string().min(1).max(64)
+const sku = z.string().trim().min(1).max(100)
+const quantity = z.number().int()
+const channelSchema = z
+  .strictObject({
+    source: z.string().max(255).nullable().optional(),
+    medium: z.string().max(255).nullable().optional(),
+    campaign: z.string().max(255).nullable().optional(),
+    landingPage: z.string().max(MAX_TEXT).nullable().optional(),
+    referrer: z.string().max(MAX_TEXT).nullable().optional(),
+  })
+  .optional()
+const createSchema = z
+  .strictObject({
+    customerId: id.nullable().optional(),
+    customerGroups: z.array(z.string().min(1).max(100)).max(50).optional(),
+    region: z.string().min(1).max(100).nullable().optional(),
+    currency: z.string().refine(isCurrencyCode, 'expected an ISO 4217 code such as RUB').optional(),
+    channel: channelSchema,
+  })
+  .optional()
+const lineRef = z
+  .strictObject({ lineId: id.optional(), sku: sku.optional() })
+  .refine((v) => (v.lineId === undefined) !== (v.sku === undefined), 'pass exactly one of lineId or sku')
+const contactSchema = z.strictObject({
+  name: z.string().trim().max(255).nullable().optional(),
+  phone: z.string().trim().max(40).nullable().optional(),
+  email: z.email().max(255).nullable().optional(),
+})
+const addressSchema = z
+  .strictObject({
+    country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 code such as RU'),
+    region: z.string().max(255).optional(),
+    city: z.string().trim().min(1).max(255),
+    postalCode: z.string().trim().max(20).optional(),
+    street: z.string().max(255).optional(),
+    house: z.string().max(50).optional(),
+    apartment: z.string().max(50).optional(),
+    comment: z.string().max(MAX_TEXT).optional(),
+    lat: z.number().min(-90).max(90).optional(),
+    lon: z.number().min(-180).max(180).optional(),
+  })
+  .nullable()
+const couponSchema = z.string().trim().min(1).max(64)
+
+interface CartDeps {
+  catalog: CatalogInternal
+  inventory: InventoryInternal
+  pricing: PricingInternal
+  promotions: PromotionsInternal
+}
 
 /** Creates the cart module on the engine's runtime. */
-export function createCartModule(_runtime: Runtime, _deps: { catalog: import('../catalog/catalog-module.js').CatalogInternal; inventory: import('../inventory/inventory-module.js').InventoryInternal; pricing: import('../pricing/pricing-module.js').PricingInternal; promotions: import('../promotions/promotions-module.js').PromotionsInternal }): { api: CartApi; internal: CartInternal } {
-  return { api: {}, internal: {} }
+export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartApi; internal: CartInternal } {
+  const maxQuantity = runtime.config.cart?.maxQuantityPerLine ?? 999
+  const maxLines = runtime.config.cart?.maxLines ?? 200
+  const defaultCountry = (runtime.config.cart?.defaultCountry ?? 'RU') as CountryCode
+
+  function pricingContext(row: CartTable, at: Date): PricingContext {
+    return {
+      currency: row.currency as CurrencyCode,
+      region: row.region,
+      channel: row.channel_source || row.channel_medium || row.channel_campaign
+        ? { source: row.channel_source, medium: row.channel_medium, campaign: row.channel_campaign }
+        : null,
+      customerId: row.customer_id,
+      customerGroups: JSON.parse(row.customer_groups) as string[],
+      // No order module has counted this customer's orders yet: every customer is on their first order.
+      orderCount: 0,
+      at,
+      couponCodes: JSON.parse(row.coupon_codes) as string[],
+    }
+  }
+
+  async function loadRows(db: Kysely<Database>, cartId: string) {
+    const row = await db.selectFrom('ordo_cart').selectAll().where('id', '=', cartId).executeTakeFirst()
+    if (!row) throw new OrdoError('NOT_FOUND', `No cart "${cartId}".`, { details: { cartId } })
+    const items = await db.selectFrom('ordo_cart_item').selectAll().where('cart_id', '=', cartId).orderBy('added_at').orderBy('id').execute()
+    return { row, items }
+  }
+
+  async function view(db: Kysely<Database>, row: CartTable, items: CartItemTable[], at: Date): Promise<Cart> {
+    const breakdown = await deps.pricing.priceCart(db, {
+      lines: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, quantity: Number(i.quantity) })),
+      context: pricingContext(row, at),
+      delivery: null,
+    })
+    const names = new Map(breakdown.lines.map((l) => [l.lineId, l.name]))
+    return {
+      id: row.id,
+      status: row.status,
+      customerId: row.customer_id,
+      customerGroups: JSON.parse(row.customer_groups),
+      region: row.region,
+      currency: row.currency as CurrencyCode,
+      channel: {
+        source: row.channel_source,
+        medium: row.channel_medium,
+        campaign: row.channel_campaign,
+        landingPage: row.landing_page,
+        referrer: row.referrer,
+      },
+      contact: { name: row.contact_name, phone: row.contact_phone, email: row.contact_email },
+      shippingAddress: row.shipping_address === null ? null : JSON.parse(row.shipping_address),
+      notes: row.notes,
+      couponCodes: JSON.parse(row.coupon_codes),
+      items: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, sku: i.sku, name: names.get(i.id) ?? i.sku, quantity: Number(i.quantity) })),
+      breakdown,
+      version: Number(row.version),
+      createdAt: new Date(Number(row.created_at)),
+      updatedAt: new Date(Number(row.updated_at)),
+      convertedTo: row.converted_to,
+    }
+  }
+
+  async function load(db: Kysely<Database>, cartId: string) {
+    const { row, items } = await loadRows(db, cartId)
+    return { row, items, cart: await view(db, row, items, runtime.clock.now()) }
+  }
+
+  /** Runs a change to an active cart and returns the cart priced after it. */
+  function change(
+    command: string,
+    cartId: unknown,
+    fn: (uow: UnitOfWork, row: CartTable, items: CartItemTable[]) => Promise<Partial<CartTable> | void>,
+  ): Promise<Cart> {
+    const cart = parseInput(command, id, cartId)
+    return runInTransaction(runtime, async (uow) => {
+      const { row, items } = await loadRows(uow.db, cart)
+      if (row.status !== 'active') {
+        throw new OrdoError('CART_CLOSED', `Cart "${cart}" is ${row.status === 'converted' ? 'already an order' : 'merged into another cart'}; it can no longer change.`, {
+          details: { cartId: cart, status: row.status, convertedTo: row.converted_to },
+        })
+      }
+      const patch = (await fn(uow, row, items)) ?? {}
+      const next = { ...patch, version: Number(row.version) + 1, updated_at: uow.now.getTime() }
+      await uow.db.updateTable('ordo_cart').set(next).where('id', '=', cart).execute()
+      const fresh = await loadRows(uow.db, cart)
+      return view(uow.db, fresh.row, fresh.items, uow.now)
+    })
+  }
+
+  /** Checks a SKU can go in this cart at this quantity; returns the variant id. */
+  async function checkLine(uow: UnitOfWork, row: CartTable, skuCode: string, wanted: number): Promise<string> {
+    if (wanted < 1) {
+      throw new OrdoError('VALIDATION', `Quantity of "${skuCode}" must be at least 1 (use removeItem to drop a line).`, {
+        details: { sku: skuCode, quantity: wanted },
+      })
+    }
+    if (wanted > maxQuantity) {
+      throw new OrdoError('QUANTITY_LIMIT', `At most ${maxQuantity} of "${skuCode}" fit in one cart line; ${wanted} were asked for.`, {
+        details: { sku: skuCode, quantity: wanted, max: maxQuantity },
+      })
+    }
+    const variant = (await deps.catalog.variantsBySku(uow.db, [skuCode])).get(skuCode)
+    if (!variant) throw new OrdoError('NOT_FOUND', `No product has SKU "${skuCode}".`, { details: { sku: skuCode } })
+    if (variant.status !== 'active') {
+      throw new OrdoError('SKU_ARCHIVED', `"${variant.name}" (SKU ${skuCode}) is no longer sold.`, { details: { sku: skuCode } })
+    }
+    const stock = (await deps.inventory.availability(uow.db, [variant.variantId], { region: row.region })).get(variant.variantId)
+    const available = stock?.available ?? 0
+    if (!stock?.unlimited && wanted > available) {
+      throw new OrdoError('OUT_OF_STOCK', `Only ${available} of "${variant.name}" (SKU ${skuCode}) available; ${wanted} were asked for.`, {
+        details: { sku: skuCode, variantId: variant.variantId, requested: wanted, available },
+      })
+    }
+    return variant.variantId
+  }
+
+  function findLine(items: CartItemTable[], ref: { lineId?: string | undefined; sku?: string | undefined }, cartId: string): CartItemTable {
+    const line = items.find((i) => (ref.lineId !== undefined ? i.id === ref.lineId : i.sku === ref.sku))
+    if (!line) {
+      throw new OrdoError('NOT_FOUND', `Cart "${cartId}" has no line ${ref.lineId !== undefined ? `"${ref.lineId}"` : `with SKU "${ref.sku}"`}.`, {
+        details: { cartId, ...ref },
+      })
+    }
+    return line
+  }
+
+  function normalisePhone(phone: string): string {
+    const parsed = parsePhoneNumberFromString(phone, defaultCountry)
+    if (!parsed || !parsed.isValid()) {
+      throw new OrdoError('VALIDATION', `"${phone}" is not a valid phone number (numbers without a country code are read as ${defaultCountry}).`, {
+        details: { command: 'carts.setContact', issues: [{ path: 'phone', message: 'invalid phone number' }] },
+      })
+    }
+    return parsed.number
+  }
+
+  async function couponFailure(db: Kysely<Database>, row: CartTable, code: string, at: Date): Promise<never | void> {
+    const check = await deps.promotions.checkCoupon(db, code, { customerId: row.customer_id, at })
+    if (!check.ok) {
+      throw new OrdoError('COUPON_REJECTED', check.message, { details: { code, reason: check.reason } })
+    }
+  }
+
+  const api: CartApi = {
+    create(input) {
+      const data = parseInput('carts.create', createSchema, input) ?? {}
+      return runInTransaction(runtime, async (uow) => {
+        const now = uow.now.getTime()
+        const row: CartTable = {
+          id: newId(),
+          status: 'active',
+          customer_id: data.customerId ?? null,
+          customer_groups: JSON.stringify(data.customerGroups ?? []),
+          region: data.region ?? null,
+          currency: data.currency ?? runtime.currency,
+          channel_source: data.channel?.source ?? null,
+          channel_medium: data.channel?.medium ?? null,
+          channel_campaign: data.channel?.campaign ?? null,
+          landing_page: data.channel?.landingPage ?? null,
+          referrer: data.channel?.referrer ?? null,
+          contact_name: null,
+          contact_phone: null,
+          contact_email: null,
+          shipping_address: null,
+          notes: null,
+          coupon_codes: '[]',
+          version: 1,
+          created_at: now,
+          updated_at: now,
+          converted_to: null,
+        }
+        await uow.db.insertInto('ordo_cart').values(row).execute()
+        uow.emit({ type: 'cart.created', aggregateId: row.id, data: { cartId: row.id, customerId: row.customer_id, channelSource: row.channel_source } })
+        return view(uow.db, row, [], uow.now)
+      })
+    },
+
+    async get(cartId) {
+      return (await load(runtime.db, parseInput('carts.get', id, cartId))).cart
+    },
+
+    addItem(cartId, input) {
+      const data = parseInput('carts.addItem', z.strictObject({ sku, quantity }), input)
+      return change('carts.addItem', cartId, async (uow, row, items) => {
+        const existing = items.find((i) => i.sku === data.sku)
+        if (data.quantity < 1) {
+          throw new OrdoError('VALIDATION', `Quantity to add must be at least 1; got ${data.quantity}.`, { details: { sku: data.sku, quantity: data.quantity } })
+        }
+        if (!existing && items.length >= maxLines) {
+          throw new OrdoError('QUANTITY_LIMIT', `A cart holds at most ${maxLines} lines.`, { details: { max: maxLines } })
+        }
+        const total = (existing ? Number(existing.quantity) : 0) + data.quantity
+        const variantId = await checkLine(uow, row, data.sku, total)
+        if (existing) {
+          await uow.db.updateTable('ordo_cart_item').set({ quantity: total }).where('id', '=', existing.id).execute()
+        } else {
+          await uow.db
+            .insertInto('ordo_cart_item')
+            .values({ id: newId(), cart_id: row.id, variant_id: variantId, sku: data.sku, quantity: total, added_at: uow.now.getTime() })
+            .execute()
+        }
+        uow.emit({ type: 'cart.items_changed', aggregateId: row.id, data: { cartId: row.id, sku: data.sku, quantity: total, change: 'added' } })
+      })
+    },
+
+    setQuantity(cartId, input) {
+      const data = parseInput('carts.setQuantity', z.strictObject({ lineId: id.optional(), sku: sku.optional(), quantity }), input)
+      const ref = parseInput('carts.setQuantity', lineRef, { lineId: data.lineId, sku: data.sku })
+      return change('carts.setQuantity', cartId, async (uow, row, items) => {
+        const line = findLine(items, ref, row.id)
+        await checkLine(uow, row, line.sku, data.quantity)
+        await uow.db.updateTable('ordo_cart_item').set({ quantity: data.quantity }).where('id', '=', line.id).execute()
+        uow.emit({ type: 'cart.items_changed', aggregateId: row.id, data: { cartId: row.id, sku: line.sku, quantity: data.quantity, change: 'quantity_set' } })
+      })
+    },
+
+    removeItem(cartId, input) {
+      const ref = parseInput('carts.removeItem', lineRef, input)
+      return change('carts.removeItem', cartId, async (uow, row, items) => {
+        const line = findLine(items, ref, row.id)
+        await uow.db.deleteFrom('ordo_cart_item').where('id', '=', line.id).execute()
+        uow.emit({ type: 'cart.items_changed', aggregateId: row.id, data: { cartId: row.id, sku: line.sku, quantity: 0, change: 'removed' } })
+      })
+    },
+
+    clear(cartId) {
+      return change('carts.clear', cartId, async (uow, row) => {
+        await uow.db.deleteFrom('ordo_cart_item').where('cart_id', '=', row.id).execute()
+        uow.emit({ type: 'cart.items_changed', aggregateId: row.id, data: { cartId: row.id, sku: null, quantity: 0, change: 'cleared' } })
+      })
+    },
+
+    setContact(cartId, contact) {
+      const data = parseInput('carts.setContact', contactSchema, contact)
+      return change('carts.setContact', cartId, async (uow, row) => {
+        const patch: Partial<CartTable> = {}
+        if (data.name !== undefined) patch.contact_name = data.name || null
+        if (data.phone !== undefined) patch.contact_phone = data.phone ? normalisePhone(data.phone) : null
+        if (data.email !== undefined) patch.contact_email = data.email ? data.email.toLowerCase() : null
+        const phone = patch.contact_phone !== undefined ? patch.contact_phone : row.contact_phone
+        const email = patch.contact_email !== undefined ? patch.contact_email : row.contact_email
+        uow.emit({ type: 'cart.contact_set', aggregateId: row.id, data: { cartId: row.id, phone, email } })
+        return patch
+      })
+    },
+
+    setShippingAddress(cartId, address) {
+      const data = parseInput('carts.setShippingAddress', addressSchema, address)
+      return change('carts.setShippingAddress', cartId, async () => ({ shipping_address: data === null ? null : JSON.stringify(data) }))
+    },
+
+    setNotes(cartId, notes) {
+      const data = parseInput('carts.setNotes', z.string().max(MAX_TEXT).nullable(), notes)
+      return change('carts.setNotes', cartId, async () => ({ notes: data || null }))
+    },
+
+    setCustomer(cartId, customer) {
+      const data = parseInput('carts.setCustomer', z.strictObject({ customerId: id, customerGroups: z.array(z.string().min(1).max(100)).max(50).optional() }), customer)
+      return change('carts.setCustomer', cartId, async () => ({
+        customer_id: data.customerId,
+        ...(data.customerGroups ? { customer_groups: JSON.stringify(data.customerGroups) } : {}),
+      }))
+    },
+
+    applyCoupon(cartId, code) {
+      const normalised = parseInput('carts.applyCoupon', couponSchema, code).toUpperCase()
+      return change('carts.applyCoupon', cartId, async (uow, row, items) => {
+        await couponFailure(uow.db, row, normalised, uow.now)
+        const codes: string[] = JSON.parse(row.coupon_codes)
+        if (codes.includes(normalised)) return
+        const next = [...codes, normalised]
+        // Price the cart with the coupon: a coupon that does not apply to this cart is refused with the reason.
+        const breakdown = await deps.pricing.priceCart(uow.db, {
+          lines: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, quantity: Number(i.quantity) })),
+          context: { ...pricingContext(row, uow.now), couponCodes: next },
+          delivery: null,
+        })
+        const result = breakdown.coupons.find((c) => c.code === normalised)
+        if (result && !result.applied) {
+          throw new OrdoError('COUPON_REJECTED', `Coupon ${normalised} does not apply to this cart: ${result.reason ?? 'its conditions are not met'}.`, {
+            details: { code: normalised, reason: 'not_applicable', explanation: result.reason },
+          })
+        }
+        return { coupon_codes: JSON.stringify(next) }
+      })
+    },
+
+    removeCoupon(cartId, code) {
+      const normalised = parseInput('carts.removeCoupon', couponSchema, code).toUpperCase()
+      return change('carts.removeCoupon', cartId, async (_uow, row) => {
+        const codes: string[] = JSON.parse(row.coupon_codes)
+        return { coupon_codes: JSON.stringify(codes.filter((c) => c !== normalised)) }
+      })
+    },
+
+    merge(guestCartId, intoCartId) {
+      const guestId = parseInput('carts.merge', id, guestCartId)
+      return change('carts.merge', intoCartId, async (uow, into, intoItems) => {
+        if (guestId === into.id) throw new OrdoError('VALIDATION', 'A cart cannot be merged into itself.', { details: { cartId: guestId } })
+        const guest = await loadRows(uow.db, guestId)
+        if (guest.row.status !== 'active') {
+          throw new OrdoError('CART_CLOSED', `Cart "${guestId}" is ${guest.row.status}; only an active cart can be merged.`, { details: { cartId: guestId } })
+        }
+        if (guest.row.currency !== into.currency) {
+          throw new OrdoError('CURRENCY_MISMATCH', `Cart "${guestId}" is in ${guest.row.currency} and cart "${into.id}" in ${into.currency}; they cannot be merged.`, {
+            details: { from: guest.row.currency, into: into.currency },
+          })
+        }
+        const byVariant = new Map(intoItems.map((i) => [i.variant_id, i]))
+        for (const item of guest.items) {
+          const existing = byVariant.get(item.variant_id)
+          const total = Math.min(maxQuantity, (existing ? Number(existing.quantity) : 0) + Number(item.quantity))
+          if (existing) {
+            await uow.db.updateTable('ordo_cart_item').set({ quantity: total }).where('id', '=', existing.id).execute()
+          } else {
+            await uow.db.updateTable('ordo_cart_item').set({ cart_id: into.id }).where('id', '=', item.id).execute()
+          }
+        }
+        await uow.db.deleteFrom('ordo_cart_item').where('cart_id', '=', guestId).execute()
+        await uow.db
+          .updateTable('ordo_cart')
+          .set({ status: 'merged', converted_to: into.id, version: Number(guest.row.version) + 1, updated_at: uow.now.getTime() })
+          .where('id', '=', guestId)
+          .execute()
+        uow.emit({ type: 'cart.merged', aggregateId: guestId, data: { cartId: guestId, intoCartId: into.id, customerId: into.customer_id } })
+        const codes = [...new Set([...JSON.parse(into.coupon_codes), ...JSON.parse(guest.row.coupon_codes)])]
+        return {
+          coupon_codes: JSON.stringify(codes),
+          contact_name: into.contact_name ?? guest.row.contact_name,
+          contact_phone: into.contact_phone ?? guest.row.contact_phone,
+          contact_email: into.contact_email ?? guest.row.contact_email,
+          shipping_address: into.shipping_address ?? guest.row.shipping_address,
+          channel_source: into.channel_source ?? guest.row.channel_source,
+          channel_medium: into.channel_medium ?? guest.row.channel_medium,
+          channel_campaign: into.channel_campaign ?? guest.row.channel_campaign,
+          landing_page: into.landing_page ?? guest.row.landing_page,
+          referrer: into.referrer ?? guest.row.referrer,
+        }
+      })
+    },
+
+    async abandoned(options) {
+      const data = parseInput(
+        'carts.abandoned',
+        z.strictObject({ before: z.date(), limit: z.number().int().min(1).max(1000).optional(), cursor: z.string().max(200).optional() }),
+        options,
+      )
+      let query = runtime.db
+        .selectFrom('ordo_cart as c')
+        .innerJoin('ordo_cart_item as i', 'i.cart_id', 'c.id')
+        .select(['c.id', 'c.customer_id', 'c.contact_name', 'c.contact_phone', 'c.contact_email', 'c.updated_at'])
+        .select((eb) => eb.fn.countAll<number>().as('item_count'))
+        .where('c.status', '=', 'active')
+        .where('c.updated_at', '<', data.before.getTime())
+        .where((eb) => eb.or([eb('c.contact_phone', 'is not', null), eb('c.contact_email', 'is not', null)]))
+        .groupBy(['c.id', 'c.customer_id', 'c.contact_name', 'c.contact_phone', 'c.contact_email', 'c.updated_at'])
+        .orderBy('c.updated_at')
+        .orderBy('c.id')
+        .limit((data.limit ?? 100) + 1)
+      if (data.cursor) {
+        const [at, afterId] = decodeCursor(data.cursor)
+        query = query.where((eb) => eb.or([eb('c.updated_at', '>', at), eb.and([eb('c.updated_at', '=', at), eb('c.id', '>', afterId)])]))
+      }
+      const rows = await query.execute()
+      const limit = data.limit ?? 100
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      return {
+        items: page.map((r) => ({
+          cartId: r.id,
+          customerId: r.customer_id,
+          contact: { name: r.contact_name, phone: r.contact_phone, email: r.contact_email },
+          itemCount: Number(r.item_count),
+          lastActivityAt: new Date(Number(r.updated_at)),
+        })),
+        nextCursor: rows.length > limit && last ? encodeCursor(Number(last.updated_at), last.id) : null,
+      }
+    },
+  }
+
+  const internal: CartInternal = {
+    load,
+    pricingContext,
+    async markConverted(uow, cartId, orderId) {
+      const result = await uow.db
+        .updateTable('ordo_cart')
+        .set({ status: 'converted', converted_to: orderId, updated_at: uow.now.getTime() })
+        .where('id', '=', cartId)
+        .where('status', '=', 'active')
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+  }
+
+  return { api, internal }
+}
+
+function encodeCursor(at: number, id: string): string {
+  return Buffer.from(`${at}:${id}`).toString('base64url')
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split(':')
+  if (!at || !id || !Number.isFinite(Number(at))) {
+    throw new OrdoError('VALIDATION', 'The cursor is not one this query returned.', { details: { cursor } })
+  }
+  return [Number(at), id]
 }

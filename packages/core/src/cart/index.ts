@@ -1,1 +1,2 @@
 export type { CartApi } from './cart-module.js'
+export type { AbandonedCart, Address, Cart, CartContact, CartItem, ChannelAttribution, CreateCartInput } from './cart-types.js'

@@ -24,6 +24,10 @@ export interface EventHandler<T extends DomainEventType = DomainEventType> {
   readonly id: string
   /** Event types to receive, or `'*'` for all. */
   readonly events: readonly T[] | '*'
+  /**
+   * Does the handler's work for one event. Throwing fails this attempt: the
+   * delivery is retried with backoff, then parked after the last attempt.
+   */
   handle(event: DomainEvent<T>, context: EventHandlerContext): void | Promise<void>
   /** Overrides the engine's `outbox.maxAttempts` for this handler. */
   readonly maxAttempts?: number

@@ -1,1 +1,40 @@
-export type { InventoryApi } from './inventory-module.js'
+export type { InventoryApi, InventoryInternal, InventoryModuleOptions } from './inventory-module.js'
+export {
+  defaultAllocationStrategy,
+  type AllocationPlan,
+  type AllocationPlanItem,
+  type AllocationRequest,
+  type AllocationStrategy,
+  type LocationStock,
+} from './allocation-strategy.js'
+export {
+  ADJUST_REASONS,
+  LOCATION_TYPES,
+  MOVEMENT_REASONS,
+  RESERVATION_STATUSES,
+  type AdjustInput,
+  type AdjustReason,
+  type CreateLocationInput,
+  type LocationType,
+  type MovementPage,
+  type MovementReason,
+  type MovementsQuery,
+  type ReceiveInput,
+  type Reservation,
+  type ReservationLine,
+  type ReservationOwner,
+  type ReservationsQuery,
+  type ReservationStatus,
+  type ReservedAllocation,
+  type ReserveInput,
+  type SetCountInput,
+  type StockAvailability,
+  type StockLevel,
+  type StockLocation,
+  type StockMovement,
+  type StockTransfer,
+  type TransferInput,
+  type UpdateLocationInput,
+  type VariantAvailability,
+} from './inventory-types.js'
+export type { StockAdjustedData, StockReleasedData, StockReservedData } from './inventory-events.js'

@@ -28,6 +28,7 @@ export interface JobContext {
  * ```
  */
 export interface JobDefinition<P = unknown> {
+  /** Does the work. Throwing fails this run: it is retried with backoff, then marked `failed` after the last attempt. */
   run(payload: P, context: JobContext): void | Promise<void>
   /** Milliseconds between runs: makes the job recurring, scheduled by the engine at start-up. */
   readonly every?: number

@@ -1,19 +1,124 @@
+import type { Kysely } from 'kysely'
+import type { CouponResult } from '../pricing/pricing-types.js'
+import type { Promotion } from '../pricing/promotion-types.js'
 import type { Runtime } from '../runtime.js'
-import type { OrdoMigration } from '../storage/migration.js'
+import type { Database } from '../storage/database.js'
+import type { UnitOfWork } from '../unit-of-work.js'
+import { parseInput } from '../validation.js'
+import { z } from 'zod'
+import './promotions-events.js'
+import { createCouponCommands } from './coupon-commands.js'
+import type {
+  CheckCouponOptions,
+  CreateCouponInput,
+  CreatePromotionInput,
+  GenerateCouponsInput,
+  ListCouponsInput,
+  ListPromotionsInput,
+  UpdatePromotionInput,
+} from './promotion-inputs.js'
+import { createPromotionCommands } from './promotion-commands.js'
+import { checkCouponCode, loadPromotionsForPricing } from './promotion-loader.js'
+import type { Coupon, CouponCheck, GeneratedCoupons, PromotionRecord } from './promotion-records.js'
+import { recordUsage, releaseUsage } from './promotion-usage.js'
 
-/** Tables owned by the promotions module. */
-export interface PromotionsTables {}
+export type { PromotionsTables } from './promotions-schema.js'
+export { promotionsMigrations } from './promotions-schema.js'
 
-/** The promotions module's schema changes, in order. */
-export const promotionsMigrations: readonly OrdoMigration[] = []
+/**
+ * `shop.promotions`: promotions (conditions + benefits, priority, stacking,
+ * limits, validity) and their coupon codes.
+ *
+ * Every command validates its input (bad input → `OrdoError('VALIDATION')`,
+ * nothing written) and commits all of its writes or none. Conditions and
+ * benefits are checked against the built-in types and those plugins
+ * register, when the promotion is saved.
+ *
+ * @example
+ * ```ts
+ * const promo = await shop.promotions.create({
+ *   name: '10% off shoes over 5000 ₽',
+ *   requiresCoupon: true,
+ *   conditions: [{ type: 'category', categoryIds: [shoes.id] }, { type: 'cart_subtotal', min: 500_000 }],
+ *   benefits: [{ type: 'percent_off_lines', percent: 10 }],
+ *   usagePerCustomer: 1,
+ * })
+ * await shop.promotions.createCoupon({ promotionId: promo.id, code: 'shoes10' })   // stored as SHOES10
+ * const { codes } = await shop.promotions.generateCoupons(promo.id, { count: 1000, prefix: 'SH-' })
+ * ```
+ */
+export interface PromotionsApi {
+  /** Creates a promotion. @default kind 'cart', priority 0, active, no limits, automatic (no coupon). */
+  create(input: CreatePromotionInput): Promise<PromotionRecord>
+  /** Changes the given fields of a promotion (rules are checked again). An archived one cannot change. */
+  update(id: string, patch: UpdatePromotionInput): Promise<PromotionRecord>
+  /** Archives a promotion: it stops applying and can no longer change. */
+  archive(id: string): Promise<PromotionRecord>
+  /** The promotion with this id, or undefined. */
+  get(id: string): Promise<PromotionRecord | undefined>
+  /** Promotions in order of creation (not archived ones unless asked), a page at a time. */
+  list(filter?: ListPromotionsInput): Promise<PromotionRecord[]>
+  /** Creates one coupon code (case-insensitive, stored upper-case) for a promotion that requires a coupon. */
+  createCoupon(input: CreateCouponInput): Promise<Coupon>
+  /** Generates up to 100 000 unique, unguessable codes for a promotion in one call; single-use unless `usageLimit` says otherwise. */
+  generateCoupons(promotionId: string, options: GenerateCouponsInput): Promise<GeneratedCoupons>
+  /** The coupon with this code (any case), or undefined. */
+  getCoupon(code: string): Promise<Coupon | undefined>
+  /** Coupons of a promotion or a generated batch, in order of creation, a page at a time. */
+  listCoupons(filter: ListCouponsInput): Promise<Coupon[]>
+  /** Whether a code can be used now by a customer (exists, running, not used up), or why not. */
+  checkCoupon(code: string, options?: CheckCouponOptions): Promise<CouponCheck>
+}
 
-/** `shop.promotions`: the public commands and queries. */
-export interface PromotionsApi {}
+/** What other core modules call inside their unit of work (pricing, cart, checkout, orders). */
+export interface PromotionsInternal {
+  /**
+   * Active promotions at `at` (validity, active, not used up) — automatic
+   * ones plus those unlocked by the given coupon codes; with per-customer
+   * usage applied when customerId is given (promotions the customer has used
+   * up are excluded, and their coupon reported). Two queries.
+   */
+  loadForPricing(
+    db: Kysely<Database>,
+    options: { at: Date; couponCodes: readonly string[]; customerId: string | null },
+  ): Promise<{ promotions: Promotion[]; coupons: CouponResult[] }>
+  /** Whether a coupon code (any case) can be used at `at` by the customer, and for which promotion; or why not. */
+  checkCoupon(
+    db: Kysely<Database>,
+    code: string,
+    options: { customerId: string | null; at: Date },
+  ): Promise<
+    | { ok: true; code: string; promotionId: string }
+    | { ok: false; code: string; reason: 'unknown' | 'expired' | 'not_started' | 'used_up' | 'inactive'; message: string }
+  >
+  /**
+   * Counts an order's use of promotions and coupons when it is placed; a
+   * limit reached throws `OrdoError('PROMOTION_LIMIT_REACHED')`. Recording
+   * the same order twice counts it once.
+   */
+  recordUsage(
+    uow: UnitOfWork,
+    usage: { orderId: string; customerKey: string | null; promotionIds: readonly string[]; couponCodes: readonly string[] },
+  ): Promise<void>
+  /** Gives back an order's uses when it is cancelled. Releasing twice does nothing. */
+  releaseUsage(uow: UnitOfWork, orderId: string): Promise<void>
+}
 
-/** What other core modules call inside their unit of work. */
-export interface PromotionsInternal {}
+const usageSchema = z.strictObject({
+  orderId: z.string().min(1).max(64),
+  customerKey: z.string().max(191).nullable(),
+  promotionIds: z.array(z.string().min(1).max(64)).max(100),
+  couponCodes: z.array(z.string().max(200)).max(20),
+})
 
 /** Creates the promotions module on the engine's runtime. */
-export function createPromotionsModule(_runtime: Runtime): { api: PromotionsApi; internal: PromotionsInternal } {
-  return { api: {}, internal: {} }
+export function createPromotionsModule(runtime: Runtime): { api: PromotionsApi; internal: PromotionsInternal } {
+  const api: PromotionsApi = { ...createPromotionCommands(runtime), ...createCouponCommands(runtime) }
+  const internal: PromotionsInternal = {
+    loadForPricing: (db, options) => loadPromotionsForPricing(db, options),
+    checkCoupon: (db, code, options) => checkCouponCode(db, code.trim().toUpperCase(), options),
+    recordUsage: (uow, usage) => recordUsage(runtime, uow, parseInput('promotions.recordUsage', usageSchema, usage)),
+    releaseUsage: (uow, orderId) => releaseUsage(runtime, uow, parseInput('promotions.releaseUsage', z.string().min(1).max(64), orderId)),
+  }
+  return { api, internal }
 }

@@ -26,6 +26,7 @@ export interface MigrationContext {
  */
 export interface OrdoMigration {
   readonly name: string
+  /** Applies the change. The engine runs it once per database and records that it did. */
   up(context: MigrationContext): Promise<void>
 }
 

@@ -1,0 +1,327 @@
+import type { Commerce, Cart } from '@ordo/core'
+import { isOrdoError } from '@ordo/core'
+import { Hono, type Context } from 'hono'
+import { getCookie, setCookie } from 'hono/cookie'
+import { rub } from './format.js'
+import { Layout } from './layout.js'
+
+const CART_COOKIE = 'ordo_cart'
+
+/** The example shop's web app: catalog, product pages, cart, and an engine page. */
+export function createApp(shop: Commerce): Hono {
+  const app = new Hono()
+
+  async function currentCart(c: Context, create: boolean): Promise<Cart | undefined> {
+    const id = getCookie(c, CART_COOKIE)
+    if (id) {
+      const cart = await shop.carts.get(id).catch(() => undefined)
+      if (cart && cart.status === 'active') return cart
+    }
+    if (!create) return undefined
+    const cart = await shop.carts.create({
+      channel: {
+        source: c.req.query('utm_source') ?? null,
+        medium: c.req.query('utm_medium') ?? null,
+        campaign: c.req.query('utm_campaign') ?? null,
+        landingPage: c.req.path,
+        referrer: c.req.header('referer') ?? null,
+      },
+    })
+    setCookie(c, CART_COOKIE, cart.id, { path: '/', httpOnly: true, sameSite: 'Lax' })
+    return cart
+  }
+  const count = (cart: Cart | undefined) => cart?.items.reduce((n, i) => n + i.quantity, 0) ?? 0
+
+  app.get('/', async (c) => {
+    const tree = await shop.catalog.categoryTree()
+    const categoryId = c.req.query('category') || undefined
+    const size = c.req.query('size') || undefined
+    const page = await shop.catalog.listProducts({
+      ...(categoryId ? { categoryId, includeSubcategories: true } : {}),
+      ...(size ? { attributes: { size } } : {}),
+      limit: 60,
+    })
+    const skus = page.items.flatMap((p) => p.variants.filter((v) => v.status === 'active').map((v) => v.sku))
+    const prices = skus.length ? await shop.catalog.resolvePrices(skus, { currency: 'RUB' }) : []
+    const priceBySku = new Map(prices.map((p) => [p.sku, p]))
+    const cart = await currentCart(c, false)
+    return c.html(
+      <Layout title="Каталог" cartCount={count(cart)}>
+        <h1>Каталог</h1>
+        <nav class="categories">
+          <a href="/">Все</a>
+          {tree.map((node) => (
+            <a href={`/?category=${node.id}`}>{node.name}</a>
+          ))}
+        </nav>
+        <form method="get" style="margin:12px 0">
+          {categoryId ? <input type="hidden" name="category" value={categoryId} /> : null}
+          <label>
+            Размер{' '}
+            <select name="size">
+              <option value="">любой</option>
+              {['XS', 'S', 'M', 'L', 'XL', 'XXL'].map((s) => (
+                <option value={s} selected={s === size}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>{' '}
+          <button>Показать</button>
+        </form>
+        <div class="grid">
+          {page.items.map((product) => {
+            const offers = product.variants.flatMap((v) => {
+              const p = priceBySku.get(v.sku)
+              return p && p.amount !== null ? [{ amount: p.amount, compareAt: p.compareAt }] : []
+            })
+            const cheapest = offers.sort((a, b) => a.amount - b.amount)[0]
+            return (
+              <div class="card">
+                <a href={`/p/${product.handle}`}>
+                  <strong>{product.name}</strong>
+                </a>
+                <div class="muted">{product.variants.length} вариантов</div>
+                {cheapest ? (
+                  <div>
+                    <span class="price">от {rub(cheapest.amount)}</span>
+                    {cheapest.compareAt ? <span class="old">{rub(cheapest.compareAt)}</span> : null}
+                  </div>
+                ) : (
+                  <div class="muted">нет цены</div>
+                )}
+              </div>
+            )
+          })}
+        </div>
+      </Layout>,
+    )
+  })
+
+  app.get('/p/:handle', async (c) => {
+    const product = await shop.catalog.getProduct(c.req.param('handle'))
+    if (!product) return c.notFound()
+    const active = product.variants.filter((v) => v.status === 'active')
+    const [prices, stock] = await Promise.all([
+      shop.catalog.resolvePrices(active.map((v) => v.sku), { currency: 'RUB' }),
+      shop.inventory.availability(active.map((v) => v.id)),
+    ])
+    const priceBySku = new Map(prices.map((p) => [p.sku, p]))
+    const stockById = new Map(stock.map((s) => [s.variantId, s]))
+    const cart = await currentCart(c, false)
+    return c.html(
+      <Layout title={product.name} cartCount={count(cart)}>
+        <h1>{product.name}</h1>
+        {product.description ? <p>{product.description}</p> : null}
+        <table>
+          <thead>
+            <tr>
+              <th>Вариант</th>
+              <th>Артикул</th>
+              <th class="num">Цена</th>
+              <th class="num">В наличии</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            {active.map((variant) => {
+              const price = priceBySku.get(variant.sku)
+              const s = stockById.get(variant.id)
+              return (
+                <tr>
+                  <td>{variant.name ?? product.name}</td>
+                  <td class="muted">{variant.sku}</td>
+                  <td class="num">
+                    {price?.amount != null ? rub(price.amount) : '—'}
+                    {price?.compareAt ? <span class="old">{rub(price.compareAt)}</span> : null}
+                  </td>
+                  <td class="num">{s?.unlimited ? 'под заказ' : (s?.available ?? 0)}</td>
+                  <td>
+                    <form class="inline" method="post" action="/cart/add">
+                      <input type="hidden" name="sku" value={variant.sku} />
+                      <input type="number" name="quantity" value="1" min="1" style="width:70px" />{' '}
+                      <button>В корзину</button>
+                    </form>
+                  </td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+      </Layout>,
+    )
+  })
+
+  app.post('/cart/add', async (c) => {
+    const form = await c.req.parseBody()
+    const cart = await currentCart(c, true)
+    try {
+      await shop.carts.addItem(cart!.id, { sku: String(form.sku), quantity: Number(form.quantity ?? 1) })
+    } catch (error) {
+      if (!isOrdoError(error)) throw error
+      return c.redirect(`/cart?error=${encodeURIComponent(error.message)}`)
+    }
+    return c.redirect('/cart')
+  })
+
+  app.post('/cart/remove', async (c) => {
+    const form = await c.req.parseBody()
+    const cart = await currentCart(c, false)
+    if (cart) await shop.carts.removeItem(cart.id, { lineId: String(form.lineId) })
+    return c.redirect('/cart')
+  })
+
+  app.post('/cart/coupon', async (c) => {
+    const form = await c.req.parseBody()
+    const cart = await currentCart(c, true)
+    try {
+      await shop.carts.applyCoupon(cart!.id, String(form.code ?? ''))
+    } catch (error) {
+      if (!isOrdoError(error)) throw error
+      return c.redirect(`/cart?error=${encodeURIComponent(error.message)}`)
+    }
+    return c.redirect('/cart')
+  })
+
+  app.get('/cart', async (c) => {
+    const cart = await currentCart(c, false)
+    const error = c.req.query('error')
+    const b = cart?.breakdown
+    return c.html(
+      <Layout title="Корзина" cartCount={count(cart)}>
+        <h1>Корзина</h1>
+        {error ? <p class="error">{error}</p> : null}
+        {!cart || cart.items.length === 0 || !b ? (
+          <p>
+            Корзина пуста. <a href="/">В каталог</a>
+          </p>
+        ) : (
+          <>
+            <table>
+              <thead>
+                <tr>
+                  <th>Товар</th>
+                  <th class="num">Цена</th>
+                  <th class="num">Кол-во</th>
+                  <th>Скидки</th>
+                  <th class="num">НДС</th>
+                  <th class="num">Сумма</th>
+                  <th></th>
+                </tr>
+              </thead>
+              <tbody>
+                {b.lines.map((line) => (
+                  <tr>
+                    <td>
+                      {line.name} <span class="muted">{line.sku}</span>
+                    </td>
+                    <td class="num">{rub(line.unitPrice)}</td>
+                    <td class="num">{line.quantity}</td>
+                    <td>
+                      {line.discounts.map((d) => (
+                        <div class="muted">
+                          {d.source.name}: −{rub(d.amount)}
+                        </div>
+                      ))}
+                    </td>
+                    <td class="num">{rub(line.vatAmount)}</td>
+                    <td class="num">{rub(line.total)}</td>
+                    <td>
+                      {line.gift ? null : (
+                        <form class="inline" method="post" action="/cart/remove">
+                          <input type="hidden" name="lineId" value={line.lineId} />
+                          <button>×</button>
+                        </form>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr>
+                  <td colspan={5}>Товары</td>
+                  <td class="num">{rub(b.subtotal)}</td>
+                  <td></td>
+                </tr>
+                <tr>
+                  <td colspan={5}>Скидки</td>
+                  <td class="num">−{rub(b.discountTotal)}</td>
+                  <td></td>
+                </tr>
+                <tr>
+                  <td colspan={5}>в т. ч. НДС</td>
+                  <td class="num">{rub(b.vatTotal)}</td>
+                  <td></td>
+                </tr>
+                <tr>
+                  <th colspan={5}>Итого</th>
+                  <th class="num">{rub(b.total)}</th>
+                  <td></td>
+                </tr>
+              </tfoot>
+            </table>
+            {b.adjustments.length ? (
+              <ul>
+                {b.adjustments.map((a) => (
+                  <li>{a.explanation}</li>
+                ))}
+              </ul>
+            ) : null}
+          </>
+        )}
+        <form method="post" action="/cart/coupon" style="margin-top:16px">
+          <input name="code" placeholder="Промокод" /> <button>Применить</button>
+          {cart?.couponCodes.length ? <span class="muted"> Применены: {cart.couponCodes.join(', ')}</span> : null}
+        </form>
+      </Layout>,
+    )
+  })
+
+  app.get('/admin/engine', async (c) => {
+    const [migrations, jobs] = await Promise.all([shop.storage.migrations(), shop.jobs.list({ limit: 20 })])
+    return c.html(
+      <Layout title="Движок">
+        <h1>Движок</h1>
+        <p>
+          Хранилище: <strong>{shop.storage.dialect}</strong>, валюта {shop.currency}, версия схемы{' '}
+          <strong>{migrations[migrations.length - 1] ?? '—'}</strong>
+        </p>
+        <h2>Миграции</h2>
+        <ol>
+          {migrations.map((m) => (
+            <li>{m}</li>
+          ))}
+        </ol>
+        <h2>Машины состояний</h2>
+        <ul>
+          {[...shop.machines.values()].map((m) => (
+            <li>
+              {m.id}: {Object.keys(m.states).join(' → ')}
+            </li>
+          ))}
+        </ul>
+        <h2>Задачи</h2>
+        <table>
+          <tbody>
+            {jobs.map((j) => (
+              <tr>
+                <td>{j.name}</td>
+                <td>{j.status}</td>
+                <td>{j.runAt.toISOString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Layout>,
+    )
+  })
+
+  app.onError((error, c) => {
+    if (isOrdoError(error, 'NOT_FOUND')) return c.text(error.message, 404)
+    if (isOrdoError(error)) return c.text(`${error.code}: ${error.message}`, 400)
+    console.error(error)
+    return c.text('Internal error', 500)
+  })
+
+  return app
+}
