@@ -4,6 +4,7 @@ import { OrdoError } from './errors.js'
 import type { EventHandler } from './events/event-handler.js'
 import type { JobDefinition } from './jobs/job-types.js'
 import type { Logger } from './logger.js'
+import type { AllocationStrategy } from './inventory/index.js'
 import { CURRENCIES, type CurrencyCode } from './money/index.js'
 import type { OrdoPlugin } from './plugin/define-plugin.js'
 import type { StorageDialect } from './storage/storage-dialect.js'
@@ -29,6 +30,11 @@ export interface CommerceConfig {
   logger?: Logger
   /** Apply pending migrations at start-up. Turn off when you run `shop.storage.migrate()` from a deploy step. @default true */
   migrate?: boolean
+  /** Stock rules. */
+  inventory?: {
+    /** How a reservation is split across stock locations. @default defaultAllocationStrategy: one location that can serve all, else the fewest, warehouses before suppliers */
+    allocationStrategy?: AllocationStrategy
+  }
   /** Cart rules. */
   cart?: {
     /** Largest quantity of one line. @default 999 */
@@ -80,6 +86,7 @@ const configSchema = z.strictObject({
     .looseObject({ debug: fn('a function'), info: fn('a function'), warn: fn('a function'), error: fn('a function') })
     .optional(),
   migrate: z.boolean().optional(),
+  inventory: z.strictObject({ allocationStrategy: fn('a function (request, candidates) => plan').optional() }).optional(),
   cart: z
     .strictObject({
       maxQuantityPerLine: positiveInt.max(1_000_000).optional(),

@@ -55,8 +55,8 @@ export interface EventsApi {
 export interface JobsApi {
   /** Schedules a registered job; returns its id (with `key`, the id of the job already scheduled under that key). */
   schedule(name: string, payload?: unknown, options?: ScheduleOptions): Promise<string>
-  /** Runs every job due by the engine's clock, now, in this process. */
-  runDue(): Promise<RunDueResult>
+  /** Runs every job due by the engine's clock, now, in this process; with `names`, only jobs of those names. */
+  runDue(options?: { names?: readonly string[] }): Promise<RunDueResult>
   /** The job with this id, or `undefined` when there is none. */
   get(id: string): Promise<Job | undefined>
   /** Jobs in order of `runAt`, optionally only those with a `status` or `name`; at most `limit` (default 100). */
@@ -255,7 +255,7 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
     schedule: guard((name: string, payload?: unknown, options?: ScheduleOptions) =>
       runInTransaction(runtime, (uow) => scheduleJob(runtime, uow, name, payload, options)),
     ),
-    runDue: guard(() => runDueJobs(runtime)),
+    runDue: guard((options?: { names?: readonly string[] }) => runDueJobs(runtime, 1000, options?.names)),
     get: guard(async (id: string) => {
       const row = await db.selectFrom('ordo_job').selectAll().where('id', '=', id).executeTakeFirst()
       return row ? toJob(row) : undefined

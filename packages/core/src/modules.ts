@@ -41,7 +41,15 @@ export interface CoreModules {
 /** Creates every core module on the runtime, in dependency order. */
 export function createModules(runtime: Runtime): CoreModules {
   const catalog = createCatalogModule(runtime)
-  const inventory = createInventoryModule(runtime)
+  const inventory = createInventoryModule(runtime, {
+    ...(runtime.config.inventory?.allocationStrategy ? { allocationStrategy: runtime.config.inventory.allocationStrategy } : {}),
+  })
+  runtime.jobs.set('inventory.expire-reservations', {
+    every: 60_000,
+    run: async (_payload, { uow }) => {
+      await inventory.internal.expireDue(uow)
+    },
+  })
   const promotions = createPromotionsModule(runtime)
   const pricing = createPricingModule(runtime, { catalog: catalog.internal, promotions: promotions.internal })
   const carts = createCartModule(runtime, { catalog: catalog.internal, inventory: inventory.internal, pricing: pricing.internal, promotions: promotions.internal })

@@ -212,13 +212,24 @@ function handlersFor(runtime: Runtime, type: string) {
  * through here. Events reach the outbox in the same transaction.
  */
 export async function runInTransaction<T>(runtime: Runtime, fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
-  let uow: UnitOfWork | undefined
-  const result = await runtime.db.transaction().execute(async (trx) => {
-    uow = new UnitOfWork(runtime, trx, runtime.clock.now())
-    const value = await fn(uow)
-    await uow.flush()
-    return value
-  })
-  uow!.committed()
-  return result
+  for (let attempt = 1; ; attempt++) {
+    let uow: UnitOfWork | undefined
+    try {
+      const result = await runtime.db.transaction().execute(async (trx) => {
+        uow = new UnitOfWork(runtime, trx, runtime.clock.now())
+        const value = await fn(uow)
+        await uow.flush()
+        return value
+      })
+      uow!.committed()
+      return result
+    } catch (error) {
+      if (attempt >= TRANSIENT_RETRIES || !runtime.storage.isTransientError?.(error)) throw error
+      // A deadlock victim: the database rolled everything back, so running again is safe.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt))
+    }
+  }
 }
+
+/** Attempts of a command that keeps hitting deadlocks before its error is thrown. */
+const TRANSIENT_RETRIES = 4

@@ -247,6 +247,16 @@ describeEachDialect('catalog products, categories and attributes', ({ database }
     expect(handles(await shop.catalog.listProducts({ categoryId: clothes.id, includeSubcategories: true }))).toEqual(['tee-basic', 'longsleeve', 'hoodie-warm'])
   })
 
+  test('two moves at once cannot make a loop', async () => {
+    const a = await shop.catalog.createCategory({ slug: 'loop-a', name: 'A' })
+    const b = await shop.catalog.createCategory({ slug: 'loop-b', name: 'B' })
+    const outcomes = await Promise.allSettled([shop.catalog.updateCategory(a.id, { parentId: b.id }), shop.catalog.updateCategory(b.id, { parentId: a.id })])
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
+    const flat = (nodes: Awaited<ReturnType<Commerce['catalog']['categoryTree']>>): string[] => nodes.flatMap((n) => [n.slug, ...flat(n.children)])
+    const slugs = flat(await shop.catalog.categoryTree())
+    expect(slugs.filter((s) => s.startsWith('loop-')).sort()).toEqual(['loop-a', 'loop-b'])
+  })
+
   test('listProducts: categories, attribute filters on one variant, price ranges and search', async () => {
     expect(handles(await shop.catalog.listProducts({ categoryId: tees.id }))).toEqual(['tee-basic'])
     expect(handles(await shop.catalog.listProducts({ categoryId: tees.id, includeSubcategories: true }))).toEqual(['tee-basic', 'longsleeve'])
@@ -298,6 +308,17 @@ describeEachDialect('catalog products, categories and attributes', ({ database }
     expect(pages).toBe(Math.ceil(all.length / 2))
     await expect(shop.catalog.listProducts({ cursor: 'garbage' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('cursor') })
     await expect(shop.catalog.listProducts({ limit: 0 })).rejects.toMatchObject({ code: 'VALIDATION' })
+  })
+
+  test('filters follow attribute changes of products and variants, and variants that move', async () => {
+    expect(handles(await shop.catalog.listProducts({ attributes: { organic: true } }))).toEqual(['tee-basic'])
+    await shop.catalog.upsertProduct({ handle: 'tee-basic', name: 'Футболка Basic', vatRate: 'vat22', paymentSubject: 'commodity', attributes: { cotton: 95, organic: false } })
+    expect(handles(await shop.catalog.listProducts({ attributes: { organic: true } }))).toEqual([])
+    expect(handles(await shop.catalog.listProducts({ attributes: { organic: false } }))).toEqual(['tee-basic', 'longsleeve'])
+    await shop.catalog.upsertVariant({ sku: 'LS-S-RED', attributes: { size: 'S', color: 'white' } })
+    expect(handles(await shop.catalog.listProducts({ attributes: { color: 'white', size: 'S' } }))).toEqual(['longsleeve'])
+    // HOOD-XL moved to the mug earlier: it filters as the mug's now.
+    expect(handles(await shop.catalog.listProducts({ attributes: { size: 'L', color: 'white' } }))).toEqual(['mug'])
   })
 
   test('suppliers: links to variants, fastest first', async () => {

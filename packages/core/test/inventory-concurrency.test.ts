@@ -18,7 +18,7 @@ import { afterEach, expect, test } from 'vitest'
 
 const CHILD = fileURLToPath(new URL('./inventory-child/reserve-child.ts', import.meta.url))
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const ROUNDS = 120
+const ROUNDS = 100
 
 interface Result {
   ownerId: string
@@ -125,12 +125,12 @@ describeEachDialect('inventory: two processes reserving the last units', ({ dial
       ]
       // A fresh variant per round with 0–6 units spread over the locations.
       const rounds = Array.from({ length: ROUNDS }, () => ({ variantId: newId(), stock: locations.map(() => rand(2)) }))
+      // The children boot (and compile) while the parent stocks the variants.
+      const children = [spawnChild(db.descriptor), spawnChild(db.descriptor)]
       const receipts = rounds.flatMap((r) =>
         r.stock.flatMap((units, i) => (units > 0 ? [{ variantId: r.variantId, locationId: locations[i]!.id, delta: units, key: newId() }] : [])),
       )
       await Promise.all(receipts.map((receipt) => shop!.inventory.receive(receipt)))
-
-      const children = [spawnChild(db.descriptor), spawnChild(db.descriptor)]
       await Promise.all(children.map((c) => c.next('ready')))
 
       const results: Result[] = []

@@ -229,6 +229,29 @@ describeEachDialect('inventory: reservations', ({ dialect, database }) => {
     }
   })
 
+  test.skipIf(dialect !== 'postgres')('without row locks, a reservation that loses a race re-reads and re-plans instead of failing', async () => {
+    const region = newRegion()
+    const a = await location(region, { priority: 1 })
+    const b = await location(region, { priority: 2 })
+    const v = newId()
+    await stock(v, a, 3)
+    await stock(v, b, 3)
+    // The same database as a dialect without FOR UPDATE would see it: reservations go optimistic.
+    const storage = { ...db.storage, capabilities: { ...db.storage.capabilities, supportsSkipLocked: false } }
+    const engines = [await createCommerce({ storage, currency: 'RUB', clock, migrate: false }), await createCommerce({ storage, currency: 'RUB', clock, migrate: false })]
+    try {
+      // Every request plans the preferred location first; those that lose it must move to the other one.
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => engines[i % 2]!.inventory.reserve({ ...owner(), lines: [{ variantId: v, quantity: 1 }], region })),
+      )
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(6)
+      expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason?.code)).toEqual(Array(4).fill('OUT_OF_STOCK'))
+      expect(await levelsOf(v)).toEqual({ [a.code]: [3, 3], [b.code]: [3, 3] })
+    } finally {
+      await Promise.all(engines.map((e) => e.close()))
+    }
+  })
+
   test('bad reservation input is refused before anything is written', async () => {
     const o = owner()
     await expect(shop.inventory.reserve({ ...o, lines: [{ variantId: newId(), quantity: 0 }] })).rejects.toMatchObject({ code: 'VALIDATION' })

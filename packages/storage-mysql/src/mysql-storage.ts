@@ -69,6 +69,8 @@ export function mysqlStorage(config: MysqlStorageConfig): StorageDialect {
       upsert: 'on_duplicate_key' as const,
       concurrentWriters: true,
     }),
+    // ER_LOCK_DEADLOCK: InnoDB rolled the transaction back; it can simply run again.
+    isTransientError: (error: unknown) => (error as { errno?: number } | null)?.errno === 1213,
     createDialect() {
       if ('pool' in settings) {
         const pool = settings.pool

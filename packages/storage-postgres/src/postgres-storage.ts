@@ -101,6 +101,8 @@ export function postgresStorage(config: PostgresStorageConfig): StorageDialect {
       }
       return new PostgresDialect({ pool: wrapped })
     },
+    // Deadlocks and serialization failures: the transaction can simply run again.
+    isTransientError: (error) => ['40P01', '40001'].includes((error as { code?: string } | null)?.code ?? ''),
     async onOpen(db) {
       if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db)
     },

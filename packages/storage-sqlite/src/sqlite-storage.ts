@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { SqliteDialect } from 'kysely'
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely'
 import { OrdoError, type StorageDialect } from '@ordo/core'
 import { z } from 'zod'
 
@@ -46,8 +46,9 @@ export function sqliteStorage(config: SqliteStorageConfig): StorageDialect {
       upsert: 'on_conflict' as const,
       concurrentWriters: false,
     }),
+    isTransientError: (error: unknown) => (error as { code?: string } | null)?.code === 'SQLITE_BUSY',
     createDialect() {
-      return new SqliteDialect({
+      return new ImmediateSqliteDialect({
         database: async () => {
           const database = new Database(filename, { timeout: busyTimeoutMs })
           if (filename !== ':memory:') database.pragma('journal_mode = WAL')
@@ -59,4 +60,27 @@ export function sqliteStorage(config: SqliteStorageConfig): StorageDialect {
       })
     },
   })
+}
+
+/**
+ * Begins every transaction with `BEGIN IMMEDIATE`: a writer takes the write
+ * lock up front and waits for it (busy timeout), instead of failing with
+ * SQLITE_BUSY when a read lock cannot be upgraded — what several processes on
+ * one file need.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0]
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config)
+    this.#config = config
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config)
+  }
 }

@@ -190,7 +190,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
   }
 
   /** Runs a change to an active cart and returns the cart priced after it. */
-  function change(
+  async function change(
     command: string,
     cartId: unknown,
     fn: (uow: UnitOfWork, row: CartTable, items: CartItemTable[]) => Promise<Partial<CartTable> | void>,
@@ -266,7 +266,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
   }
 
   const api: CartApi = {
-    create(input) {
+    async create(input) {
       const data = parseInput('carts.create', createSchema, input) ?? {}
       return runInTransaction(runtime, async (uow) => {
         const now = uow.now.getTime()
@@ -303,7 +303,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       return (await load(runtime.db, parseInput('carts.get', id, cartId))).cart
     },
 
-    addItem(cartId, input) {
+    async addItem(cartId, input) {
       const data = parseInput('carts.addItem', z.strictObject({ sku, quantity }), input)
       return change('carts.addItem', cartId, async (uow, row, items) => {
         const existing = items.find((i) => i.sku === data.sku)
@@ -327,7 +327,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       })
     },
 
-    setQuantity(cartId, input) {
+    async setQuantity(cartId, input) {
       const data = parseInput('carts.setQuantity', z.strictObject({ lineId: id.optional(), sku: sku.optional(), quantity }), input)
       const ref = parseInput('carts.setQuantity', lineRef, { lineId: data.lineId, sku: data.sku })
       return change('carts.setQuantity', cartId, async (uow, row, items) => {
@@ -338,7 +338,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       })
     },
 
-    removeItem(cartId, input) {
+    async removeItem(cartId, input) {
       const ref = parseInput('carts.removeItem', lineRef, input)
       return change('carts.removeItem', cartId, async (uow, row, items) => {
         const line = findLine(items, ref, row.id)
@@ -347,14 +347,14 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       })
     },
 
-    clear(cartId) {
+    async clear(cartId) {
       return change('carts.clear', cartId, async (uow, row) => {
         await uow.db.deleteFrom('ordo_cart_item').where('cart_id', '=', row.id).execute()
         uow.emit({ type: 'cart.items_changed', aggregateId: row.id, data: { cartId: row.id, sku: null, quantity: 0, change: 'cleared' } })
       })
     },
 
-    setContact(cartId, contact) {
+    async setContact(cartId, contact) {
       const data = parseInput('carts.setContact', contactSchema, contact)
       return change('carts.setContact', cartId, async (uow, row) => {
         const patch: Partial<CartTable> = {}
@@ -368,17 +368,17 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       })
     },
 
-    setShippingAddress(cartId, address) {
+    async setShippingAddress(cartId, address) {
       const data = parseInput('carts.setShippingAddress', addressSchema, address)
       return change('carts.setShippingAddress', cartId, async () => ({ shipping_address: data === null ? null : JSON.stringify(data) }))
     },
 
-    setNotes(cartId, notes) {
+    async setNotes(cartId, notes) {
       const data = parseInput('carts.setNotes', z.string().max(MAX_TEXT).nullable(), notes)
       return change('carts.setNotes', cartId, async () => ({ notes: data || null }))
     },
 
-    setCustomer(cartId, customer) {
+    async setCustomer(cartId, customer) {
       const data = parseInput('carts.setCustomer', z.strictObject({ customerId: id, customerGroups: z.array(z.string().min(1).max(100)).max(50).optional() }), customer)
       return change('carts.setCustomer', cartId, async () => ({
         customer_id: data.customerId,
@@ -386,7 +386,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       }))
     },
 
-    applyCoupon(cartId, code) {
+    async applyCoupon(cartId, code) {
       const normalised = parseInput('carts.applyCoupon', couponSchema, code).toUpperCase()
       return change('carts.applyCoupon', cartId, async (uow, row, items) => {
         await couponFailure(uow.db, row, normalised, uow.now)
@@ -409,7 +409,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       })
     },
 
-    removeCoupon(cartId, code) {
+    async removeCoupon(cartId, code) {
       const normalised = parseInput('carts.removeCoupon', couponSchema, code).toUpperCase()
       return change('carts.removeCoupon', cartId, async (_uow, row) => {
         const codes: string[] = JSON.parse(row.coupon_codes)
@@ -417,7 +417,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       })
     },
 
-    merge(guestCartId, intoCartId) {
+    async merge(guestCartId, intoCartId) {
       const guestId = parseInput('carts.merge', id, guestCartId)
       return change('carts.merge', intoCartId, async (uow, into, intoItems) => {
         if (guestId === into.id) throw new OrdoError('VALIDATION', 'A cart cannot be merged into itself.', { details: { cartId: guestId } })

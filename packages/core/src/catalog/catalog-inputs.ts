@@ -1,7 +1,38 @@
 import { z } from 'zod'
 import { isCurrencyCode, type CurrencyCode } from '../money/currency.js'
 import { VAT_RATES, type VatRate } from '../money/vat.js'
+import type {
+  CatalogImportRow,
+  CreateCategoryInput,
+  CreateSupplierInput,
+  DefineAttributeInput,
+  LinkSupplierVariantInput,
+  ListProductsInput,
+  PriceContextInput,
+  ProductVariantInput,
+  SetPriceInput,
+  UpdateCategoryInput,
+  UpsertPriceListInput,
+  UpsertProductInput,
+  UpsertVariantInput,
+} from './catalog-input-types.js'
 import { ATTRIBUTE_TYPES, CATALOG_STATUSES, PAYMENT_SUBJECTS } from './catalog-types.js'
+
+export type {
+  CatalogImportRow,
+  CreateCategoryInput,
+  CreateSupplierInput,
+  DefineAttributeInput,
+  LinkSupplierVariantInput,
+  ListProductsInput,
+  PriceContextInput,
+  ProductVariantInput,
+  SetPriceInput,
+  UpdateCategoryInput,
+  UpsertPriceListInput,
+  UpsertProductInput,
+  UpsertVariantInput,
+}
 
 // Inputs of the catalog's commands: the public types are the schemas' inputs,
 // so callers and validation can never drift apart.
@@ -31,7 +62,7 @@ const code = z
   .max(100)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"')
 const amount = z.number().int().nonnegative().max(MAX_MONEY)
-const currency = z.string().refine(isCurrencyCode, 'must be a currency code Ordo knows (e.g. RUB, USD)') as unknown as z.ZodType<CurrencyCode>
+const currency = z.string().refine(isCurrencyCode, 'must be a currency code Ordo knows (e.g. RUB, USD)') as unknown as z.ZodType<CurrencyCode, CurrencyCode>
 const vatRate = z.enum(Object.values(VAT_RATES) as [VatRate, ...VatRate[]])
 const url = z.string().min(1).max(2000)
 const scopeValues = z.array(text(100)).max(200)
@@ -273,46 +304,26 @@ export const importOptionsSchema = z.strictObject({
   onProgress: z.custom<(progress: unknown) => void>((v) => typeof v === 'function', 'must be a function').optional(),
 })
 
-/** Input of {@link CatalogApi.upsertProduct}. */
-export type UpsertProductInput = z.input<typeof upsertProductInputSchema>
-/** A variant inside {@link UpsertProductInput}. */
-export type ProductVariantInput = z.input<typeof productVariantInputSchema>
-/** Input of {@link CatalogApi.upsertVariant}. */
-export type UpsertVariantInput = z.input<typeof upsertVariantInputSchema>
-/** Input of {@link CatalogApi.createCategory}. */
-export type CreateCategoryInput = z.input<typeof createCategoryInputSchema>
-/** Input of {@link CatalogApi.updateCategory}. */
-export type UpdateCategoryInput = z.input<typeof updateCategoryInputSchema>
-/** Input of {@link CatalogApi.defineAttribute}. */
-export type DefineAttributeInput = z.input<typeof defineAttributeInputSchema>
-/** Input of {@link CatalogApi.createSupplier}. */
-export type CreateSupplierInput = z.input<typeof createSupplierInputSchema>
-/** Input of {@link CatalogApi.linkSupplierVariant}. */
-export type LinkSupplierVariantInput = z.input<typeof linkSupplierVariantInputSchema>
-/**
- * Input of {@link CatalogApi.upsertPriceList}. `validFrom`/`validTo` are a
- * `Date`, an ISO instant with offset (`2026-03-01T00:00:00+03:00`), or — with
- * `timeZone` — a local date-time (`2026-03-01T00:00`) or date (`2026-03-31`)
- * in that IANA zone. A date alone means the start of the day for `validFrom`
- * and its end (23:59:59.999) for `validTo`. Both bounds are inclusive.
- */
-export type UpsertPriceListInput = z.input<typeof upsertPriceListInputSchema>
-/** One entry of {@link CatalogApi.setPrices}: a list (by code or id), a variant (by SKU or id), the amount and an optional old price. */
-export type SetPriceInput = z.input<typeof setPriceEntrySchema>
-/** The context of {@link CatalogApi.resolvePrices}; `at` defaults to the engine's clock. */
-export type PriceContextInput = z.input<typeof priceContextInputSchema>
-/**
- * Filters of {@link CatalogApi.listProducts}.
- *
- * - `attributes`: per attribute code a value, a list of values (any of) or, for
- *   number attributes, `{ min, max }`; a product matches when one of its
- *   variants has all of them (product values merged with the variant's).
- * - `price`: the base price in `currency` (or, with `context`, the effective
- *   price there) of one of its variants is within `[min, max]`.
- * - `search`: case-insensitive substring of the product's name or handle, or a
- *   variant's SKU, name or barcode.
- * - `status`: `active` (default), `archived` or `any`.
- */
-export type ListProductsInput = z.input<typeof listProductsInputSchema>
-/** One row of {@link CatalogApi.import}. */
-export type CatalogImportRow = z.input<typeof importRowSchema>
+/** Whether A and B are the same type, key for key. */
+type Same<A, B> = [Exact<A, B>, Exact<B, A>] extends [true, true] ? true : false
+type Exact<A, B> = [A] extends [B] ? (Exclude<KeysOf<A>, KeysOf<B>> extends never ? true : false) : false
+/** Keys of an object type, and of object members of a union, deeply for nested objects and arrays. */
+type KeysOf<T> = T extends readonly (infer E)[] ? `[]${KeysOf<E>}` : T extends Date ? never : T extends object ? { [K in keyof T & string]-?: K | `${K}.${KeysOf<T[K]>}` }[keyof T & string] : never
+
+// The documented input types must stay exactly what the schemas accept.
+const inputsMatchSchemas: [
+  Same<z.input<typeof upsertProductInputSchema>, UpsertProductInput>,
+  Same<z.input<typeof productVariantInputSchema>, ProductVariantInput>,
+  Same<z.input<typeof upsertVariantInputSchema>, UpsertVariantInput>,
+  Same<z.input<typeof createCategoryInputSchema>, CreateCategoryInput>,
+  Same<z.input<typeof updateCategoryInputSchema>, UpdateCategoryInput>,
+  Same<z.input<typeof defineAttributeInputSchema>, DefineAttributeInput>,
+  Same<z.input<typeof createSupplierInputSchema>, CreateSupplierInput>,
+  Same<z.input<typeof linkSupplierVariantInputSchema>, LinkSupplierVariantInput>,
+  Same<z.input<typeof upsertPriceListInputSchema>, UpsertPriceListInput>,
+  Same<z.input<typeof setPriceEntrySchema>, SetPriceInput>,
+  Same<z.input<typeof priceContextInputSchema>, PriceContextInput>,
+  Same<z.input<typeof listProductsInputSchema>, ListProductsInput>,
+  Same<z.input<typeof importRowSchema>, CatalogImportRow>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true]
+void inputsMatchSchemas

@@ -47,9 +47,10 @@ const VARIANT_UPDATE = [
 export async function writeCatalog(db: Kysely<Database>, capabilities: StorageCapabilities, write: CatalogWrite): Promise<void> {
   await upsertRows(db, capabilities, 'ordo_product', write.products, ['id'], PRODUCT_UPDATE)
   await upsertRows(db, capabilities, 'ordo_variant', write.variants, ['id'], VARIANT_UPDATE)
-  await assertCreated(db, write)
+  // Elsewhere a concurrent insert of the same handle or SKU fails on the unique key.
+  if (capabilities.upsert === 'on_duplicate_key') await assertCreated(db, write)
 
-  const placed = [...write.categories.keys()]
+  const placed = [...write.categories.keys()].filter((id) => !write.newProductIds.has(id))
   for (const part of chunks(placed, IN_CHUNK)) {
     await db.deleteFrom('ordo_product_category').where('product_id', 'in', part).execute()
   }
@@ -59,24 +60,29 @@ export async function writeCatalog(db: Kysely<Database>, capabilities: StorageCa
   }
   await insertRows(db, 'ordo_product_category', placements)
 
-  await rebuildAttributeRows(db, write.products)
+  await rebuildAttributeRows(db, write)
 
   await upsertRows(db, capabilities, 'ordo_price', write.prices, ['price_list_id', 'variant_id'], ['amount', 'compare_at', 'updated_at'])
 }
 
-/** Replaces the filter rows of every variant of `products` (one read of their variants, deletes and inserts in bulk). */
-async function rebuildAttributeRows(db: Kysely<Database>, products: readonly Pick<ProductTable, 'id' | 'attributes'>[]): Promise<void> {
-  if (products.length === 0) return
-  const productAttributes = new Map(products.map((p) => [p.id, JSON.parse(p.attributes) as AttributeValues]))
-  const variants: { id: string; product_id: string; attributes: string }[] = []
-  for (const part of chunks([...productAttributes.keys()], IN_CHUNK)) {
+/**
+ * Replaces the filter rows of every variant of the products written: new
+ * products' variants are all in the write; existing products' are read back
+ * (one query per thousand products), their rows deleted and all inserted in
+ * bulk.
+ */
+async function rebuildAttributeRows(db: Kysely<Database>, write: CatalogWrite): Promise<void> {
+  if (write.products.length === 0) return
+  const productAttributes = new Map(write.products.map((p) => [p.id, JSON.parse(p.attributes) as AttributeValues]))
+  const existing = write.products.filter((p) => !write.newProductIds.has(p.id)).map((p) => p.id)
+  const variants: { id: string; product_id: string; attributes: string }[] = write.variants.filter((v) => write.newProductIds.has(v.product_id))
+  for (const part of chunks(existing, IN_CHUNK)) {
     variants.push(...(await db.selectFrom('ordo_variant').select(['id', 'product_id', 'attributes']).where('product_id', 'in', part).execute()))
-  }
-  for (const part of chunks([...productAttributes.keys()], IN_CHUNK)) {
     await db.deleteFrom('ordo_attribute_value').where('product_id', 'in', part).execute()
   }
   // A variant that moved here from another product still has rows under the old one.
-  for (const part of chunks(variants.map((v) => v.id), IN_CHUNK)) {
+  const moved = write.variants.filter((v) => !write.newVariantIds.has(v.id)).map((v) => v.id)
+  for (const part of chunks(moved, IN_CHUNK)) {
     await db.deleteFrom('ordo_attribute_value').where('variant_id', 'in', part).execute()
   }
   const rows = variants.flatMap((v) =>

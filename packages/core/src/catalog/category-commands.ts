@@ -5,10 +5,13 @@ import type { Database } from '../storage/database.js'
 import { newId } from '../storage/ids.js'
 import { runInTransaction } from '../unit-of-work.js'
 import { parseInput } from '../validation.js'
+import { z } from 'zod'
 import { createCategoryInputSchema, updateCategoryInputSchema, type CreateCategoryInput, type UpdateCategoryInput } from './catalog-inputs.js'
 import { pathIds, toCategory } from './catalog-rows.js'
 import { containsPattern, likeEscaped } from './catalog-sql.js'
 import type { Category, CategoryNode } from './catalog-types.js'
+
+const idSchema = z.string().min(1).max(36)
 
 /** Category commands and the tree query. */
 export function createCategoryCommands(runtime: Runtime) {
@@ -17,6 +20,10 @@ export function createCategoryCommands(runtime: Runtime) {
       const data = parseInput('createCategory', createCategoryInputSchema, input)
       return runInTransaction(runtime, async (uow) => {
         await assertSlugFree(uow.db, data.slug)
+        // The child's path is derived from the parent's: hold the parent still while deriving it.
+        if (data.parentId && runtime.storage.capabilities.concurrentWriters) {
+          await uow.db.selectFrom('ordo_category').select('id').where('id', '=', data.parentId).forUpdate().execute()
+        }
         const parent = data.parentId ? await loadCategoryRow(uow.db, data.parentId, 'parentId') : undefined
         const id = newId()
         const now = uow.now.getTime()
@@ -38,8 +45,14 @@ export function createCategoryCommands(runtime: Runtime) {
     },
 
     async updateCategory(id: string, input: UpdateCategoryInput): Promise<Category> {
+      parseInput('updateCategory', idSchema, id)
       const data = parseInput('updateCategory', updateCategoryInputSchema, input)
       return runInTransaction(runtime, async (uow) => {
+        if (data.parentId !== undefined && runtime.storage.capabilities.concurrentWriters) {
+          // Two moves at once could each pass the cycle check and make a loop together; moves are
+          // rare, so they lock the whole (small) tree and run one at a time.
+          await uow.db.selectFrom('ordo_category').select('id').forUpdate().execute()
+        }
         const current = await loadCategoryRow(uow.db, id, 'id')
         if (data.slug !== undefined && data.slug !== current.slug) await assertSlugFree(uow.db, data.slug)
         let parentId = current.parent_id

@@ -45,5 +45,6 @@ export type {
   UpsertPriceListInput,
   UpsertProductInput,
   UpsertVariantInput,
-} from './catalog-inputs.js'
+} from './catalog-input-types.js'
+export type { AttributeFilter } from './catalog-input-types.js'
 export type { ImportOptions, ImportProgress, ImportResult, ImportRowError } from './catalog-import.js'

@@ -19,9 +19,12 @@ import type { ProductTable, VariantTable } from './catalog-schema.js'
 import { chunks, IN_CHUNK } from './catalog-sql.js'
 import type { Product, Variant } from './catalog-types.js'
 import { writeCatalog } from './catalog-writer.js'
-import type { z } from 'zod'
+import { z } from 'zod'
 
 type VariantFields = z.output<typeof upsertVariantInputSchema>
+
+/** An id, handle or SKU. */
+const keySchema = z.string().min(1).max(191)
 
 /** Product and variant commands. */
 export function createProductCommands(runtime: Runtime) {
@@ -163,6 +166,7 @@ export function createProductCommands(runtime: Runtime) {
     },
 
     async archiveProduct(idOrHandle: string): Promise<Product> {
+      parseInput('archiveProduct', keySchema, idOrHandle)
       return runInTransaction(runtime, async (uow) => {
         const product = await requireProduct(uow.db, idOrHandle)
         if (product.status === 'archived') return product
@@ -174,6 +178,7 @@ export function createProductCommands(runtime: Runtime) {
     },
 
     async archiveVariant(idOrSku: string): Promise<Variant> {
+      parseInput('archiveVariant', keySchema, idOrSku)
       return runInTransaction(runtime, async (uow) => {
         const row = await uow.db
           .selectFrom('ordo_variant')

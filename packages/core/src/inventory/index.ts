@@ -1,4 +1,4 @@
-export type { InventoryApi, InventoryInternal, InventoryModuleOptions } from './inventory-module.js'
+export type { InventoryApi } from './inventory-module.js'
 export {
   defaultAllocationStrategy,
   type AllocationPlan,

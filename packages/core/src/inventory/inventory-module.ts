@@ -84,8 +84,9 @@ export interface InventoryApi {
 
   /**
    * Reserves every line for an owner, or nothing (`OUT_OF_STOCK` naming the
-   * first line that cannot be served). Checkout does this inside its own
-   * transaction; this is the same for back-office use.
+   * first line that cannot be served), adding to what the owner already
+   * holds. Checkout does this inside its own transaction; this is the same for
+   * back-office use.
    */
   reserve(input: ReserveInput): Promise<ReservedAllocation[]>
   /** Releases an owner's active reservations (of one variant, with `variantId`); returns the units released. */
@@ -102,7 +103,11 @@ export interface InventoryApi {
 export interface InventoryInternal {
   /** Availability of each variant in one query; variants with no stock → `{ available: 0, unlimited: false }` (unless an unlimited supplier serves the region). */
   availability(db: Kysely<Database>, variantIds: readonly string[], options?: { region?: string | null }): Promise<Map<string, StockAvailability>>
-  /** Reserves every line, or throws `OUT_OF_STOCK` (the caller's transaction then rolls back). */
+  /**
+   * Reserves every line (adding to what the owner already holds), or throws
+   * `OUT_OF_STOCK` with `details: { variantId, requested, available }` (the
+   * caller's transaction then rolls back).
+   */
   reserve(
     uow: UnitOfWork,
     request: { ownerType: string; ownerId: string; lines: readonly ReservationLine[]; expiresAt: Date | null; region?: string | null },
@@ -124,7 +129,7 @@ export interface InventoryModuleOptions {
 }
 
 const availabilitySchema = z.union([z.array(field.variantId), z.array(z.looseObject({ variantId: field.variantId }))])
-const availabilityOptions = z.strictObject({ region: z.string().min(1).max(64).nullable().optional() }).optional()
+const availabilityOptions = z.strictObject({ region: z.string().min(1).max(100).nullable().optional() }).optional()
 const levelsSchema = z.array(field.variantId)
 const movementsSchema = z
   .strictObject({

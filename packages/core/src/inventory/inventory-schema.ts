@@ -105,7 +105,7 @@ export const inventoryMigrations: readonly OrdoMigration[] = [
 
       await createTable('ordo_stock_location_region')
         .addColumn('location_id', COLUMN.id, (c) => c.notNull().references('ordo_stock_location.id').onDelete('cascade'))
-        .addColumn('region', 'varchar(64)', (c) => c.notNull())
+        .addColumn('region', 'varchar(100)', (c) => c.notNull())
         .addPrimaryKeyConstraint('ordo_stock_location_region_pk', ['location_id', 'region'])
         .execute()
       await db.schema.createIndex('ordo_stock_location_region_region_idx').on('ordo_stock_location_region').columns(['region']).execute()

@@ -10,7 +10,7 @@ import { parseInput } from '../validation.js'
 import { flag, loadLocations, resolveLocation } from './inventory-store.js'
 import { LOCATION_TYPES, type CreateLocationInput, type LocationType, type StockLocation, type UpdateLocationInput } from './inventory-types.js'
 
-const region = z.string().trim().min(1).max(64)
+const region = z.string().trim().min(1).max(100)
 const settings = {
   name: z.string().trim().min(1).max(255),
   type: z.enum(LOCATION_TYPES),

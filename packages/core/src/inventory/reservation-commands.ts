@@ -4,14 +4,14 @@ import { OrdoError } from '../errors.js'
 import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
 import { newId } from '../storage/ids.js'
-import { affected, insertIgnoringConflicts } from '../storage/sql-helpers.js'
+import { affected } from '../storage/sql-helpers.js'
 import type { UnitOfWork } from '../unit-of-work.js'
 import { parseInput } from '../validation.js'
 import type { AllocationStrategy } from './allocation-strategy.js'
 import type { StockMovementTable, StockReservationTable } from './inventory-schema.js'
 import { byLevel, CHUNK, chunks, levelKey, lockLevels, readLevels, toReservation, type LocationInfo } from './inventory-store.js'
 import { RESERVATION_STATUSES, type Reservation, type ReservationsQuery, type ReservedAllocation, type ReserveInput } from './inventory-types.js'
-import { field, recordMovements } from './stock-commands.js'
+import { field, recordMovements, upsertLevel } from './stock-commands.js'
 import { locationStocks, readCandidates, type Candidates } from './stock-queries.js'
 
 /** Re-plans of a line after losing a race for its stock, before giving up with `OUT_OF_STOCK`. */
@@ -29,7 +29,7 @@ const reserveSchema = z.strictObject({
   ...owner,
   lines: z.array(z.strictObject({ variantId: field.variantId, quantity: field.quantity })).max(1000),
   expiresAt: z.date().nullable().optional(),
-  region: z.string().min(1).max(64).nullable().optional(),
+  region: z.string().min(1).max(100).nullable().optional(),
 })
 
 const releaseSchema = z.strictObject({ ...owner, variantId: field.variantId.optional() })
@@ -92,37 +92,24 @@ function outOfStock(variantId: string, requested: number, available: number, reg
   )
 }
 
-/** Creates missing levels at unlimited locations (stock there is not tracked, so the level may not exist yet). */
-async function ensureLevels(runtime: Runtime, uow: UnitOfWork, parts: readonly Part[], known: Set<string>): Promise<void> {
-  const missing = parts.filter((p) => p.location.unlimited && !known.has(levelKey(p.variantId, p.locationId)))
-  if (missing.length === 0) return
-  const now = uow.now.getTime()
-  for (const part of chunks(missing)) {
-    await insertIgnoringConflicts(
-      uow.db
-        .insertInto('ordo_stock_level')
-        .values(part.map((p) => ({ variant_id: p.variantId, location_id: p.locationId, on_hand: 0, reserved: 0, updated_at: now }))),
-      runtime.storage.capabilities,
-    ).execute()
+/**
+ * Reserves one part: at a limited location in one conditional update (false
+ * when the stock is no longer there); at an unlimited supplier in one upsert
+ * that creates the level on first use.
+ */
+async function reservePart(runtime: Runtime, uow: UnitOfWork, part: Part): Promise<boolean> {
+  if (part.location.unlimited) {
+    await upsertLevel(runtime, uow, { variantId: part.variantId, locationId: part.locationId, reserved: part.quantity })
+    return true
   }
-  for (const p of missing) known.add(levelKey(p.variantId, p.locationId))
-}
-
-/** Reserves one part in one conditional update; false when the stock is no longer there. */
-async function reservePart(uow: UnitOfWork, part: Part): Promise<boolean> {
-  let query = uow.db
+  const result = await uow.db
     .updateTable('ordo_stock_level')
     .set((eb) => ({ reserved: eb('reserved', '+', part.quantity), updated_at: uow.now.getTime() }))
     .where('variant_id', '=', part.variantId)
     .where('location_id', '=', part.locationId)
-  if (!part.location.unlimited) query = query.where((eb) => eb(eb('on_hand', '-', eb.ref('reserved')), '>=', part.quantity))
-  const ok = affected(await query.executeTakeFirst()) === 1
-  if (!ok && part.location.unlimited) {
-    throw new OrdoError('INTERNAL', `The stock level of ${part.variantId} at unlimited location ${part.location.code} is missing.`, {
-      details: { variantId: part.variantId, locationId: part.locationId },
-    })
-  }
-  return ok
+    .where((eb) => eb(eb('on_hand', '-', eb.ref('reserved')), '>=', part.quantity))
+    .executeTakeFirst()
+  return affected(result) === 1
 }
 
 /** Gives back units reserved earlier in this transaction. */
@@ -136,12 +123,12 @@ async function unreservePart(uow: UnitOfWork, part: Part): Promise<void> {
 }
 
 /** Reserves parts in level order; returns those reserved and the variants of the lines that lost a race. */
-async function reserveParts(uow: UnitOfWork, parts: readonly Part[]): Promise<{ done: Part[]; lost: Set<string> }> {
+async function reserveParts(runtime: Runtime, uow: UnitOfWork, parts: readonly Part[]): Promise<{ done: Part[]; lost: Set<string> }> {
   const done: Part[] = []
   const lost = new Set<string>()
   for (const part of [...parts].sort(byLevel)) {
     if (lost.has(part.variantId)) continue
-    if (await reservePart(uow, part)) done.push(part)
+    if (await reservePart(runtime, uow, part)) done.push(part)
     else lost.add(part.variantId)
   }
   return { done, lost }
@@ -158,7 +145,6 @@ async function replanLine(
   strategy: AllocationStrategy,
   uow: UnitOfWork,
   candidates: Candidates,
-  known: Set<string>,
   line: { variantId: string; quantity: number; region: string | null },
 ): Promise<Part[]> {
   const limited = [...candidates.locations.values()].filter((l) => !l.unlimited)
@@ -176,8 +162,7 @@ async function replanLine(
     }
     candidates.levels.set(line.variantId, levels)
     const parts = planLine(strategy, candidates, line.variantId, line.quantity, line.region)
-    await ensureLevels(runtime, uow, parts, known)
-    const { done, lost } = await reserveParts(uow, parts)
+    const { done, lost } = await reserveParts(runtime, uow, parts)
     if (lost.size === 0) return parts
     for (const part of done) await unreservePart(uow, part)
   }
@@ -217,16 +202,12 @@ export async function reserveStock(
       if (level) candidates.levels.get(variantId)!.set(locationId, level)
     }
   }
-  const known = new Set<string>()
-  for (const [variantId, levels] of candidates.levels) for (const locationId of levels.keys()) known.add(levelKey(variantId, locationId))
   const plans = new Map<string, Part[]>()
   for (const [variantId, quantity] of lines) plans.set(variantId, planLine(strategy, candidates, variantId, quantity, region))
-  const all = [...plans.values()].flat()
-  await ensureLevels(runtime, uow, all, known)
-  const { done, lost } = await reserveParts(uow, all)
+  const { done, lost } = await reserveParts(runtime, uow, [...plans.values()].flat())
   for (const variantId of lost) {
     for (const part of done) if (part.variantId === variantId) await unreservePart(uow, part)
-    plans.set(variantId, await replanLine(runtime, strategy, uow, candidates, known, { variantId, quantity: lines.get(variantId)!, region }))
+    plans.set(variantId, await replanLine(runtime, strategy, uow, candidates, { variantId, quantity: lines.get(variantId)!, region }))
   }
 
   const now = uow.now.getTime()

@@ -4,7 +4,7 @@ import { OrdoError } from '../errors.js'
 import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
 import { newId } from '../storage/ids.js'
-import { affected, insertIgnoringConflicts } from '../storage/sql-helpers.js'
+import { affected } from '../storage/sql-helpers.js'
 import { runInTransaction, type UnitOfWork } from '../unit-of-work.js'
 import { parseInput } from '../validation.js'
 import type { StockMovementTable } from './inventory-schema.js'
@@ -81,26 +81,41 @@ const setCountSchema = z
   })
   .superRefine(oneLocation)
 
-/** Adds units to a level, creating it when missing. */
-export async function addOnHand(runtime: Runtime, uow: UnitOfWork, variantId: string, locationId: string, quantity: number): Promise<void> {
+/**
+ * Adds to a level's on hand and reserved in one atomic upsert, creating the
+ * level when missing. One statement takes the row's exclusive lock directly:
+ * an update-then-insert (or insert-ignore-then-update) pair would take a gap
+ * or shared lock first, and two MySQL transactions doing it at once deadlock.
+ */
+export async function upsertLevel(
+  runtime: Runtime,
+  uow: UnitOfWork,
+  level: { variantId: string; locationId: string; onHand?: number; reserved?: number },
+): Promise<void> {
+  const onHand = level.onHand ?? 0
+  const reserved = level.reserved ?? 0
   const now = uow.now.getTime()
-  const update = () =>
-    uow.db
-      .updateTable('ordo_stock_level')
-      .set((eb) => ({ on_hand: eb('on_hand', '+', quantity), updated_at: now }))
-      .where('variant_id', '=', variantId)
-      .where('location_id', '=', locationId)
-      .executeTakeFirst()
-  if (affected(await update()) === 1) return
-  const inserted = await insertIgnoringConflicts(
-    uow.db.insertInto('ordo_stock_level').values({ variant_id: variantId, location_id: locationId, on_hand: quantity, reserved: 0, updated_at: now }),
-    runtime.storage.capabilities,
-  ).executeTakeFirst()
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return
-  // Another transaction created the level between our update and insert.
-  if (affected(await update()) !== 1) {
-    throw new OrdoError('INTERNAL', `Stock level of ${variantId} at ${locationId} could be neither updated nor created.`, { details: { variantId, locationId } })
+  const insert = uow.db
+    .insertInto('ordo_stock_level')
+    .values({ variant_id: level.variantId, location_id: level.locationId, on_hand: onHand, reserved, updated_at: now })
+  if (runtime.storage.capabilities.upsert === 'on_duplicate_key') {
+    await insert.onDuplicateKeyUpdate((eb) => ({ on_hand: eb('on_hand', '+', onHand), reserved: eb('reserved', '+', reserved), updated_at: now })).execute()
+  } else {
+    await insert
+      .onConflict((oc) =>
+        oc.columns(['variant_id', 'location_id']).doUpdateSet((eb) => ({
+          on_hand: eb('ordo_stock_level.on_hand', '+', onHand),
+          reserved: eb('ordo_stock_level.reserved', '+', reserved),
+          updated_at: now,
+        })),
+      )
+      .execute()
   }
+}
+
+/** Adds units to a level's on hand, creating the level when missing. */
+export function addOnHand(runtime: Runtime, uow: UnitOfWork, variantId: string, locationId: string, quantity: number): Promise<void> {
+  return upsertLevel(runtime, uow, { variantId, locationId, onHand: quantity })
 }
 
 /**
@@ -300,15 +315,12 @@ export async function setStockCount(runtime: Runtime, uow: UnitOfWork, raw: SetC
     return toMovement(previous)
   }
   const now = uow.now.getTime()
-  const { capabilities } = runtime.storage
-  await insertIgnoringConflicts(
-    uow.db.insertInto('ordo_stock_level').values({ variant_id: input.variantId, location_id: location.id, on_hand: 0, reserved: 0, updated_at: now }),
-    capabilities,
-  ).execute()
-  // A count replaces the figure, so it must start from the current one: lock
-  // the level where the database has row locks (SQLite serialises writers).
+  // A count replaces the figure, so it must start from the current one. The
+  // upsert creates the level if needed and takes its row lock; the locking
+  // read then sees the latest row (MySQL's snapshot could be older).
+  await upsertLevel(runtime, uow, { variantId: input.variantId, locationId: location.id })
   const pair = { variantId: input.variantId, locationId: location.id }
-  const level = (await readLevels(uow.db, [pair], { lock: capabilities.supportsSkipLocked })).get(levelKey(pair.variantId, pair.locationId))
+  const level = (await readLevels(uow.db, [pair], { lock: runtime.storage.capabilities.supportsSkipLocked })).get(levelKey(pair.variantId, pair.locationId))
   if (!level) throw new OrdoError('INTERNAL', `Stock level of ${input.variantId} at ${location.code} vanished.`, { details: pair })
   if (!location.unlimited && input.onHand < level.reserved) {
     throw new OrdoError(

@@ -81,14 +81,14 @@ export async function ensureRecurringJobs(runtime: Runtime): Promise<void> {
 }
 
 /** Claims due jobs under a lease; a job whose worker died is claimable again once its lease ends. */
-async function claimDueJobs(runtime: Runtime, limit: number): Promise<JobTable[]> {
+async function claimDueJobs(runtime: Runtime, limit: number, names?: readonly string[]): Promise<JobTable[]> {
   const { db, storage, workerId, delivery } = runtime
   const now = runtime.clock.now().getTime()
   return db.transaction().execute(async (trx) => {
+    let query = trx.selectFrom('ordo_job').select('id')
+    if (names) query = query.where('name', 'in', names.length > 0 ? [...names] : [''])
     const due = await skipLockedRows(
-      trx
-        .selectFrom('ordo_job')
-        .select('id')
+      query
         .where((eb) =>
           eb.or([
             eb.and([eb('status', '=', 'scheduled'), eb('run_at', '<=', now)]),
@@ -168,10 +168,10 @@ async function runJob(runtime: Runtime, job: JobTable, result: RunDueResult): Pr
  * Runs every job due now (by the engine's clock), including jobs those jobs
  * schedule for now, until none is due. Bounded by `maxRounds` batches.
  */
-export async function runDueJobs(runtime: Runtime, maxRounds = 1000): Promise<RunDueResult> {
+export async function runDueJobs(runtime: Runtime, maxRounds = 1000, names?: readonly string[]): Promise<RunDueResult> {
   const result: RunDueResult = { completed: 0, retried: 0, failed: 0 }
   for (let round = 0; round < maxRounds; round++) {
-    const jobs = await claimDueJobs(runtime, runtime.delivery.batchSize)
+    const jobs = await claimDueJobs(runtime, runtime.delivery.batchSize, names)
     if (jobs.length === 0) break
     for (const job of jobs) await runJob(runtime, job, result)
   }

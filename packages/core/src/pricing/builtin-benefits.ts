@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { VAT_RATES } from '../money/vat.js'
 import { allocateFast, type PricingLine } from './pricing-state.js'
-import { defineBenefitType, type BenefitContext, type BenefitType } from './promotion-types.js'
+import { defineBenefitType, type BenefitContext, type BenefitType, type PromotionRule } from './promotion-types.js'
 
 const amount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 const positiveAmount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER)
@@ -197,18 +197,17 @@ export const BUILTIN_BENEFIT_TYPES: readonly BenefitType[] = [
   giftBenefit,
 ]
 
-type ConfigOf<D> = D extends BenefitType<infer T, infer C> ? { readonly type: T } & Readonly<C> : never
 
 /** The built-in benefits, by `type`, with their config. */
 export type BuiltinPromotionBenefit =
-  | ConfigOf<typeof percentOffLinesBenefit>
-  | ConfigOf<typeof fixedOffLinesBenefit>
-  | ConfigOf<typeof percentOffOrderBenefit>
-  | ConfigOf<typeof fixedOffOrderBenefit>
-  | ConfigOf<typeof buyXGetYBenefit>
-  | ConfigOf<typeof bundlePriceBenefit>
-  | ConfigOf<typeof freeDeliveryBenefit>
-  | ConfigOf<typeof giftBenefit>
+  | PromotionRule<typeof percentOffLinesBenefit>
+  | PromotionRule<typeof fixedOffLinesBenefit>
+  | PromotionRule<typeof percentOffOrderBenefit>
+  | PromotionRule<typeof fixedOffOrderBenefit>
+  | PromotionRule<typeof buyXGetYBenefit>
+  | PromotionRule<typeof bundlePriceBenefit>
+  | PromotionRule<typeof freeDeliveryBenefit>
+  | PromotionRule<typeof giftBenefit>
 
 /** Percent scaled to an integer of ten-thousandths: 12.5 → 125000; 100 → 1000000. */
 const FULL = 1_000_000

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { defineConditionType, type ConditionType } from './promotion-types.js'
+import { defineConditionType, type ConditionType, type PromotionRule } from './promotion-types.js'
 
 const id = z.string().min(1).max(191)
 const ids = z.array(id).min(1)
@@ -97,7 +97,7 @@ export const nthOrderCondition = defineConditionType({
   matches(config, { context }) {
     const number = context.orderCount + 1
     if (config.repeat ? number % config.n === 0 : number === config.n) return true
-    return `only for ${config.repeat ? 'every ' : 'the customer\u2019s '}${ordinal(config.n)} order; this would be order ${ordinal(number)}`
+    return `only for ${config.repeat ? 'every' : "the customer's"} ${ordinal(config.n)} order; this would be their ${ordinal(number)}`
   },
 })
 
@@ -183,22 +183,21 @@ export const BUILTIN_CONDITION_TYPES: readonly ConditionType[] = [
   timeWindowCondition,
 ]
 
-type ConfigOf<D> = D extends ConditionType<infer T, infer C> ? { readonly type: T } & Readonly<C> : never
 
 /** The built-in conditions, by `type`, with their config. */
 export type BuiltinPromotionCondition =
-  | ConfigOf<typeof cartSubtotalCondition>
-  | ConfigOf<typeof itemQuantityCondition>
-  | ConfigOf<typeof productCondition>
-  | ConfigOf<typeof variantCondition>
-  | ConfigOf<typeof categoryCondition>
-  | ConfigOf<typeof attributeCondition>
-  | ConfigOf<typeof customerGroupCondition>
-  | ConfigOf<typeof firstOrderCondition>
-  | ConfigOf<typeof nthOrderCondition>
-  | ConfigOf<typeof regionCondition>
-  | ConfigOf<typeof channelCondition>
-  | ConfigOf<typeof timeWindowCondition>
+  | PromotionRule<typeof cartSubtotalCondition>
+  | PromotionRule<typeof itemQuantityCondition>
+  | PromotionRule<typeof productCondition>
+  | PromotionRule<typeof variantCondition>
+  | PromotionRule<typeof categoryCondition>
+  | PromotionRule<typeof attributeCondition>
+  | PromotionRule<typeof customerGroupCondition>
+  | PromotionRule<typeof firstOrderCondition>
+  | PromotionRule<typeof nthOrderCondition>
+  | PromotionRule<typeof regionCondition>
+  | PromotionRule<typeof channelCondition>
+  | PromotionRule<typeof timeWindowCondition>
 
 const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const
 

@@ -39,6 +39,7 @@ export type {
   PromotionBenefit,
   PromotionCondition,
   PromotionKind,
+  PromotionRule,
 } from './promotion-types.js'
 export {
   BUILTIN_CONDITION_TYPES,

@@ -218,7 +218,8 @@ function applyPromotions(state: PricingState, kind: PromotionKind, registry: Pro
     const targets: PricingLine[] = []
     for (const line of matching) if (line.discountable && line.total > 0) targets.push(line)
     const benefitContext: BenefitContext = { ...context, source, targets }
-    state.takeTouched()
+    const final = promotion.stopsFurtherOnLines === true
+    state.trackTouched(final)
     let applied = false
     let firstReason: string | null = null
     for (const benefit of promotion.benefits) {
@@ -230,7 +231,7 @@ function applyPromotions(state: PricingState, kind: PromotionKind, registry: Pro
       applied = true
       if (outcome.explanation !== null) state.addAdjustment(source, outcome.amount, outcome.explanation)
     }
-    const touched = state.takeTouched()
+    const touched = final ? state.takeTouched() : null
     if (!applied) {
       state.promotionOutcomes.set(promotion.id, { applied: false, reason: firstReason ?? 'has nothing to apply', failure: 'not_applicable' })
       continue
@@ -238,7 +239,7 @@ function applyPromotions(state: PricingState, kind: PromotionKind, registry: Pro
     state.appliedPromotionIds.push(promotion.id)
     state.promotionOutcomes.set(promotion.id, couponCode === undefined ? { applied: true } : { applied: true, couponCode })
     if (couponCode !== undefined) claimedCodes.add(couponCode)
-    if (promotion.stopsFurtherOnLines === true) for (const line of touched) line.discountable = false
+    if (touched !== null) for (const line of touched) line.discountable = false
     if (promotion.exclusive) stoppedBy = promotion
   }
 }

@@ -25,6 +25,8 @@ export interface QuoteInput {
   lines: { sku: string; quantity: number }[]
   /** @default the shop's currency, no region/channel/customer/coupons, first order, now */
   context?: Partial<PricingContext>
+  /** A delivery price to include (VAT included), e.g. to show what free delivery saves. @default null */
+  delivery?: { amount: number; label?: string } | null
 }
 
 /**
@@ -83,6 +85,10 @@ const quoteSchema = z.strictObject({
       at: z.date().optional(),
       couponCodes: z.array(z.string().max(200)).max(20).optional(),
     })
+    .optional(),
+  delivery: z
+    .strictObject({ amount: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), label: z.string().max(255).optional() })
+    .nullable()
     .optional(),
 })
 
@@ -182,7 +188,7 @@ export function createPricingModule(
       return internal.priceCart(runtime.db, {
         lines: data.lines.map((l) => ({ lineId: l.sku, variantId: variants.get(l.sku)!.variantId, quantity: l.quantity })),
         context,
-        delivery: null,
+        delivery: data.delivery ?? null,
       })
     },
   }

@@ -97,8 +97,9 @@ export class PricingState {
   readonly couponCodes: readonly string[]
   /** The position of the adjuster running now. */
   position: AdjusterPosition = 'base'
-  /** Lines discounted since the last {@link PricingState.takeTouched}. */
+  /** Lines discounted since {@link PricingState.trackTouched}, when tracking. */
   #touched: PricingLine[] = []
+  #tracking = false
   readonly #minorUnits: number
   readonly #divisor: number
   readonly #symbol: string
@@ -131,7 +132,7 @@ export class PricingState {
     const last = line.discounts[line.discounts.length - 1]
     if (last !== undefined && last.source === source && last.scope === scope) last.amount += taken
     else line.discounts.push({ source, amount: taken, scope })
-    this.#touched.push(line)
+    if (this.#tracking) this.#touched.push(line)
     return taken
   }
 
@@ -241,10 +242,17 @@ export class PricingState {
     return `${negative ? '−' : ''}${text} ${this.#symbol}`
   }
 
-  /** Lines discounted since the last call, each once, and starts a new record. */
+  /** @internal Starts (or stops) recording the lines discounted from now on. */
+  trackTouched(on: boolean): void {
+    this.#tracking = on
+    if (this.#touched.length > 0) this.#touched = []
+  }
+
+  /** @internal The lines discounted since tracking started (a line may appear more than once); stops tracking. */
   takeTouched(): PricingLine[] {
     const touched = this.#touched
     this.#touched = []
+    this.#tracking = false
     return touched
   }
 }

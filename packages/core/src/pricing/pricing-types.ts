@@ -193,5 +193,6 @@ export interface PricingAdjuster {
   readonly position: AdjusterPosition
   /** Order within the position, lower first. @default 100 */
   readonly order?: number
+  /** Changes the state (through its methods) for this step; `input` is what the pipeline was given. */
   apply(state: PricingState, input: PricingInput): void
 }

@@ -59,7 +59,7 @@ export interface Promotion {
   active: boolean
   /** Total uses allowed (counted when orders are placed), or `null` for no limit. */
   usageLimit: number | null
-  /** Uses allowed per customer, or `null` for no limit. */
+  /** Uses allowed per customer, or `null` for no limit (the promotions module enforces it: the engine does not know who used what). */
   usagePerCustomer: number | null
   usesCount: number
   /** Applies only when one of `couponCodes` is entered. */
@@ -128,6 +128,17 @@ export interface BenefitType<T extends string = string, C = any> {
   /** Changes the state through `context.state` (discountLine, discountOrder, addGift…) and says what it did. */
   apply(config: C, context: BenefitContext): BenefitOutcome
 }
+
+/**
+ * The condition or benefit object a type definition describes: `{ type }`
+ * plus the config its schema yields.
+ *
+ * @example
+ * ```ts
+ * type Weekday = PromotionRule<typeof weekday> // { readonly type: 'acme.weekday'; readonly days: number[] }
+ * ```
+ */
+export type PromotionRule<D> = D extends ConditionType<infer T, infer C> | BenefitType<infer T, infer C> ? { readonly type: T } & Readonly<C> : never
 
 /**
  * Declares a condition type with its config typed from the schema.

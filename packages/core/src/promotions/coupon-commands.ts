@@ -46,7 +46,7 @@ export function createCouponCommands(runtime: Runtime) {
 
   return {
     /** Creates one coupon code for a promotion that requires a coupon. A code already taken → `DUPLICATE`. */
-    createCoupon(input: CreateCouponInput): Promise<Coupon> {
+    async createCoupon(input: CreateCouponInput): Promise<Coupon> {
       const data = parseInput('promotions.createCoupon', createCouponSchema, input)
       return runInTransaction(runtime, async (uow) => {
         await couponPromotion(uow, 'promotions.createCoupon', data.promotionId)
@@ -78,7 +78,7 @@ export function createCouponCommands(runtime: Runtime) {
      * a coupon, in one transaction with multi-row inserts. Codes that happen
      * to collide with existing ones are replaced, never skipped.
      */
-    generateCoupons(promotionId: string, options: GenerateCouponsInput): Promise<GeneratedCoupons> {
+    async generateCoupons(promotionId: string, options: GenerateCouponsInput): Promise<GeneratedCoupons> {
       const id = parseInput('promotions.generateCoupons', promotionIdSchema, promotionId)
       const data = parseInput('promotions.generateCoupons', generateCouponsSchema, options)
       const length = data.length ?? DEFAULT_CODE_LENGTH
@@ -153,7 +153,7 @@ export function createCouponCommands(runtime: Runtime) {
      * is running, is not used up — and for which promotion; or why not. Does
      * not look at a cart: price one to see whether the promotion applies.
      */
-    checkCoupon(code: string, options?: CheckCouponOptions): Promise<CouponCheck> {
+    async checkCoupon(code: string, options?: CheckCouponOptions): Promise<CouponCheck> {
       const normal = parseInput('promotions.checkCoupon', lookupCodeSchema, code)
       const data = parseInput('promotions.checkCoupon', checkCouponSchema, options) ?? {}
       return checkCouponCode(runtime.db, normal, { customerId: data.customerId ?? null, at: data.at ?? runtime.clock.now() })

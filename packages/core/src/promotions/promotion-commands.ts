@@ -48,7 +48,7 @@ export function createPromotionCommands(runtime: Runtime) {
 
   return {
     /** Creates a promotion after checking its conditions and benefits against the registry. */
-    create(input: CreatePromotionInput): Promise<PromotionRecord> {
+    async create(input: CreatePromotionInput): Promise<PromotionRecord> {
       const data = parseInput('promotions.create', createPromotionSchema, input)
       const kind = data.kind ?? 'cart'
       const requiresCoupon = data.requiresCoupon ?? false
@@ -83,7 +83,7 @@ export function createPromotionCommands(runtime: Runtime) {
     },
 
     /** Changes the given fields of a promotion; the rules are checked again against its (new) kind. */
-    update(id: string, patch: UpdatePromotionInput): Promise<PromotionRecord> {
+    async update(id: string, patch: UpdatePromotionInput): Promise<PromotionRecord> {
       const promotionId = parseInput('promotions.update', promotionIdSchema, id)
       const data = parseInput('promotions.update', updatePromotionSchema, patch)
       return runInTransaction(runtime, async (uow) => {
@@ -136,7 +136,7 @@ export function createPromotionCommands(runtime: Runtime) {
     },
 
     /** Archives a promotion: it stops applying at once and can no longer change. Archiving again changes nothing. */
-    archive(id: string): Promise<PromotionRecord> {
+    async archive(id: string): Promise<PromotionRecord> {
       const promotionId = parseInput('promotions.archive', promotionIdSchema, id)
       return runInTransaction(runtime, async (uow) => {
         const row = await load(uow.db, 'promotions.archive', promotionId)

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { OrdoError } from '../errors.js'
-import type { Runtime } from '../runtime.js'
+import type { StorageCapabilities } from '../storage/storage-dialect.js'
 import { affected } from '../storage/sql-helpers.js'
 import { newId } from '../storage/ids.js'
 import type { UnitOfWork } from '../unit-of-work.js'
@@ -26,7 +26,7 @@ export interface PromotionUsageInput {
  *
  * @internal
  */
-export async function recordUsage(runtime: Runtime, uow: UnitOfWork, usage: PromotionUsageInput): Promise<void> {
+export async function recordUsage(capabilities: StorageCapabilities, uow: UnitOfWork, usage: PromotionUsageInput): Promise<void> {
   const db = uow.db
   const codes = [...new Set(usage.couponCodes.map((c) => c.trim().toUpperCase()).filter((c) => c !== ''))]
   if (usage.promotionIds.length === 0 && codes.length === 0) return
@@ -68,7 +68,7 @@ export async function recordUsage(runtime: Runtime, uow: UnitOfWork, usage: Prom
       })
     }
     if (coupon.per_customer_limit !== null && customerKey !== null) {
-      const uses = await customerUses(runtime, uow, 'coupon_id', coupon.id, customerKey)
+      const uses = await customerUses(capabilities, uow, 'coupon_id', coupon.id, customerKey)
       if (uses >= Number(coupon.per_customer_limit)) {
         throw new OrdoError('PROMOTION_LIMIT_REACHED', `Customer ${customerKey} has already used coupon ${coupon.code} ${uses} time(s), the most allowed.`, {
           details: { couponCode: coupon.code, promotionId: coupon.promotion_id, limit: 'coupon_per_customer', customerKey },
@@ -89,7 +89,7 @@ export async function recordUsage(runtime: Runtime, uow: UnitOfWork, usage: Prom
       })
     }
     if (promotion.usage_per_customer !== null && customerKey !== null) {
-      const uses = await customerUses(runtime, uow, 'promotion_id', promotion.id, customerKey)
+      const uses = await customerUses(capabilities, uow, 'promotion_id', promotion.id, customerKey)
       if (uses >= Number(promotion.usage_per_customer)) {
         throw new OrdoError('PROMOTION_LIMIT_REACHED', `Customer ${customerKey} has already used the promotion "${promotion.name}" ${uses} time(s), the most allowed.`, {
           details: { promotionId: promotion.id, limit: 'promotion_per_customer', customerKey },
@@ -130,10 +130,10 @@ export async function recordUsage(runtime: Runtime, uow: UnitOfWork, usage: Prom
  *
  * @internal
  */
-export async function releaseUsage(runtime: Runtime, uow: UnitOfWork, orderId: string): Promise<void> {
+export async function releaseUsage(capabilities: StorageCapabilities, uow: UnitOfWork, orderId: string): Promise<void> {
   const db = uow.db
   let query = db.selectFrom('ordo_promotion_usage').select(['id', 'promotion_id', 'coupon_id']).where('order_id', '=', orderId).where('status', '=', 'active')
-  if (runtime.storage.capabilities.concurrentWriters) query = query.forUpdate()
+  if (capabilities.concurrentWriters) query = query.forUpdate()
   const rows = await query.execute()
   if (rows.length === 0) return
   const released = await db
@@ -164,7 +164,7 @@ export async function releaseUsage(runtime: Runtime, uow: UnitOfWork, orderId: s
  * read, so the count includes what other transactions committed meanwhile.
  */
 async function customerUses(
-  runtime: Runtime,
+  capabilities: StorageCapabilities,
   uow: UnitOfWork,
   column: 'coupon_id' | 'promotion_id',
   id: string,
@@ -176,7 +176,7 @@ async function customerUses(
     .where(column, '=', id)
     .where('customer_key', '=', customerKey)
     .where('status', '=', 'active')
-  if (runtime.storage.capabilities.concurrentWriters) query = query.forUpdate()
+  if (capabilities.concurrentWriters) query = query.forUpdate()
   const rows = await query.execute()
   return new Set(rows.map((r) => r.order_id)).size
 }

@@ -115,10 +115,10 @@ const usageSchema = z.strictObject({
 export function createPromotionsModule(runtime: Runtime): { api: PromotionsApi; internal: PromotionsInternal } {
   const api: PromotionsApi = { ...createPromotionCommands(runtime), ...createCouponCommands(runtime) }
   const internal: PromotionsInternal = {
-    loadForPricing: (db, options) => loadPromotionsForPricing(db, options),
-    checkCoupon: (db, code, options) => checkCouponCode(db, code.trim().toUpperCase(), options),
-    recordUsage: (uow, usage) => recordUsage(runtime, uow, parseInput('promotions.recordUsage', usageSchema, usage)),
-    releaseUsage: (uow, orderId) => releaseUsage(runtime, uow, parseInput('promotions.releaseUsage', z.string().min(1).max(64), orderId)),
+    loadForPricing: async (db, options) => loadPromotionsForPricing(db, options),
+    checkCoupon: async (db, code, options) => checkCouponCode(db, code.trim().toUpperCase(), options),
+    recordUsage: async (uow, usage) => recordUsage(runtime.storage.capabilities, uow, parseInput('promotions.recordUsage', usageSchema, usage)),
+    releaseUsage: async (uow, orderId) => releaseUsage(runtime.storage.capabilities, uow, parseInput('promotions.releaseUsage', z.string().min(1).max(64), orderId)),
   }
   return { api, internal }
 }

@@ -41,6 +41,12 @@ export interface StorageDialect {
   onOpen?(db: Kysely<any>): Promise<void>
   /** Schema that holds Ordo's migration tables, when the database has schemas. */
   migrationSchema?(db: Kysely<any>): Promise<string | undefined>
+  /**
+   * True for errors after which the whole transaction may simply run again
+   * (deadlock, serialization failure, busy database); the engine retries
+   * such a command a few times before giving up.
+   */
+  isTransientError?(error: unknown): boolean
   /** Extra text appended to every `CREATE TABLE` (MySQL: engine and character set). */
   readonly tableOptions?: string
 }
