@@ -5,6 +5,8 @@ import type { EventHandler } from './events/event-handler.js'
 import type { JobDefinition } from './jobs/job-types.js'
 import type { Logger } from './logger.js'
 import type { AllocationStrategy } from './inventory/index.js'
+import type { SmsGateway } from './notify/sms-gateway.js'
+import type { OrdersConfig } from './order/order-types.js'
 import { CURRENCIES, type CurrencyCode } from './money/index.js'
 import type { OrdoPlugin } from './plugin/define-plugin.js'
 import type { StorageDialect } from './storage/storage-dialect.js'
@@ -43,6 +45,13 @@ export interface CommerceConfig {
     maxLines?: number
     /** Country assumed for phone numbers written without a country code (ISO 3166 alpha-2). @default 'RU' */
     defaultCountry?: string
+  }
+  /** Order rules: the status machine, cancellation reasons, reservation TTL, confirmation codes. */
+  orders?: OrdersConfig
+  /** Notification ports. */
+  notify?: {
+    /** The gateway SMS (confirmation codes…) are sent through. */
+    sms?: SmsGateway
   }
   /** Retries and leases of the outbox relay and the job runner. */
   delivery?: {
@@ -92,6 +101,28 @@ const configSchema = z.strictObject({
       maxQuantityPerLine: positiveInt.max(1_000_000).optional(),
       maxLines: positiveInt.max(10_000).optional(),
       defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 country code such as RU').optional(),
+    })
+    .optional(),
+  orders: z
+    .strictObject({
+      machine: z.looseObject({}).optional(),
+      cancellationReasons: z.array(z.string().trim().min(1).max(100)).min(1).max(100).optional(),
+      reservationTtlMinutes: positiveInt.max(60 * 24 * 365).optional(),
+      confirmationCode: z
+        .strictObject({
+          length: z.number().int().min(4).max(8).optional(),
+          ttlMinutes: positiveInt.max(60 * 24).optional(),
+          maxAttempts: positiveInt.max(100).optional(),
+        })
+        .optional(),
+      autoCancelAfterNoAnswer: positiveInt.max(100).nullable().optional(),
+      autoConfirmPrepaid: z.boolean().optional(),
+      numberStart: positiveInt.max(Number.MAX_SAFE_INTEGER).optional(),
+    })
+    .optional(),
+  notify: z
+    .strictObject({
+      sms: z.looseObject({ id: z.string().min(1), send: fn('a function send(message)') }).optional(),
     })
     .optional(),
   delivery: z

@@ -47,6 +47,12 @@ export const ORDO_ERROR_CODES = {
   PRICE_MISSING: 'PRICE_MISSING',
   /** A promotion or coupon reached its usage limit (total, per coupon or per customer) when an order was placed; `details` names which. */
   PROMOTION_LIMIT_REACHED: 'PROMOTION_LIMIT_REACHED',
+  /** Prices changed since the customer last saw the cart; `details.changes` lists each line before and after. */
+  PRICE_CHANGED: 'PRICE_CHANGED',
+  /** The cart lacks something an order needs (`details.missing`: items, contact, delivery, payment). */
+  CART_INCOMPLETE: 'CART_INCOMPLETE',
+  /** The entity's current state lacks the capability the command needs (an order past packing can no longer change its lines); `details` name the `state` and the `capability`. */
+  NOT_ALLOWED_IN_STATE: 'NOT_ALLOWED_IN_STATE',
   /** No job handler is registered for a scheduled job's name. */
   UNKNOWN_JOB: 'UNKNOWN_JOB',
   /** The database failed or is misconfigured; `cause` carries the driver error. */

@@ -2,6 +2,9 @@ import { createCartModule, type CartApi } from './cart/cart-module.js'
 import { createCatalogModule, type CatalogApi } from './catalog/catalog-module.js'
 import { createInventoryModule, type InventoryApi } from './inventory/inventory-module.js'
 import { createPricingModule, type PricingApi } from './pricing/pricing-module.js'
+import { createOrderModule, orderMigrations, type OrderApi } from './order/order-module.js'
+import { buildOrderMachine } from './order/order-machine.js'
+import { checkoutMigrations, createCheckoutModule, type CheckoutApi } from './checkout/checkout-module.js'
 import { createPromotionsModule, type PromotionsApi } from './promotions/promotions-module.js'
 import type { Runtime } from './runtime.js'
 import { cartMigrations } from './cart/cart-module.js'
@@ -18,6 +21,8 @@ export const CORE_MIGRATIONS: readonly OrdoMigration[] = [
   ...inventoryMigrations,
   ...promotionsMigrations,
   ...cartMigrations,
+  ...orderMigrations,
+  ...checkoutMigrations,
 ]
 
 /**
@@ -36,6 +41,10 @@ export interface CoreModules {
   readonly pricing: PricingApi
   /** Carts. */
   readonly carts: CartApi
+  /** Orders: status machine, confirmation, edits, cancellation, back-office queries. */
+  readonly orders: OrderApi
+  /** Placing orders from carts. */
+  readonly checkout: CheckoutApi
 }
 
 /** Creates every core module on the runtime, in dependency order. */
@@ -53,5 +62,24 @@ export function createModules(runtime: Runtime): CoreModules {
   const promotions = createPromotionsModule(runtime)
   const pricing = createPricingModule(runtime, { catalog: catalog.internal, promotions: promotions.internal })
   const carts = createCartModule(runtime, { catalog: catalog.internal, inventory: inventory.internal, pricing: pricing.internal, promotions: promotions.internal })
-  return { catalog: catalog.api, inventory: inventory.api, promotions: promotions.api, pricing: pricing.api, carts: carts.api }
+  // Registered before plugins extend machines (engine.ts runs addPluginMachines after this).
+  runtime.machines.set('order', { machine: buildOrderMachine(runtime.config.orders ?? {}), event: 'order.status_changed' })
+  const orders = createOrderModule(runtime, { inventory: inventory.internal, promotions: promotions.internal, pricing: pricing.internal, catalog: catalog.internal })
+  for (const [name, job] of Object.entries(orders.jobs)) runtime.jobs.set(name, job)
+  const checkout = createCheckoutModule(runtime, {
+    carts: carts.internal,
+    orders: orders.internal,
+    pricing: pricing.internal,
+    inventory: inventory.internal,
+    promotions: promotions.internal,
+  })
+  return {
+    catalog: catalog.api,
+    inventory: inventory.api,
+    promotions: promotions.api,
+    pricing: pricing.api,
+    carts: carts.api,
+    orders: orders.api,
+    checkout: checkout.api,
+  }
 }

@@ -17,3 +17,4 @@ export {
   type TestDialect,
 } from './dialects.js'
 export { describeEachDialect, type DialectFixture } from './describe-dialects.js'
+export { recordingSmsGateway, type RecordingSmsGateway } from './recording-sms-gateway.js'

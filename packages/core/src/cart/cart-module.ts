@@ -5,7 +5,7 @@ import type { CatalogInternal } from '../catalog/catalog-module.js'
 import { OrdoError } from '../errors.js'
 import type { InventoryInternal } from '../inventory/inventory-module.js'
 import { isCurrencyCode, type CurrencyCode } from '../money/index.js'
-import type { PricingContext } from '../pricing/index.js'
+import type { PriceBreakdown, PricingContext } from '../pricing/index.js'
 import type { PricingInternal } from '../pricing/pricing-module.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
 import type { Runtime } from '../runtime.js'
@@ -41,16 +41,21 @@ export interface CartApi {
   addItem(cartId: string, input: { sku: string; quantity: number }): Promise<Cart>
   /** Sets a line's quantity (≥ 1; use `removeItem` to drop it). */
   setQuantity(cartId: string, input: { lineId?: string; sku?: string; quantity: number }): Promise<Cart>
+  /** Drops a line, named by its line id or its SKU. */
   removeItem(cartId: string, input: { lineId?: string; sku?: string }): Promise<Cart>
+  /** Drops every line; contact, address and coupons stay. */
   clear(cartId: string): Promise<Cart>
   /** Sets contact details; the phone is normalised to E.164 (`8 916 123-45-67` → `+79161234567`). */
   setContact(cartId: string, contact: Partial<CartContact>): Promise<Cart>
+  /** Sets (or, with null, clears) the address to deliver to. */
   setShippingAddress(cartId: string, address: Address | null): Promise<Cart>
+  /** The customer's comment on the order, e.g. "call before delivery". */
   setNotes(cartId: string, notes: string | null): Promise<Cart>
   /** Attaches the cart to a signed-in customer (their groups drive group prices and promotions). */
   setCustomer(cartId: string, customer: { customerId: string; customerGroups?: string[] }): Promise<Cart>
   /** Applies a coupon code (any case); refuses unknown, expired, used-up or not-applicable codes with the reason. */
   applyCoupon(cartId: string, code: string): Promise<Cart>
+  /** Takes a coupon code (any case) off the cart. */
   removeCoupon(cartId: string, code: string): Promise<Cart>
   /** Merges a guest cart into a customer's cart on sign-in: quantities add up, coupons and contact carry over. */
   merge(guestCartId: string, intoCartId: string): Promise<Cart>
@@ -204,10 +209,16 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
         })
       }
       const patch = (await fn(uow, row, items)) ?? {}
-      const next = { ...patch, version: Number(row.version) + 1, updated_at: uow.now.getTime() }
-      await uow.db.updateTable('ordo_cart').set(next).where('id', '=', cart).execute()
-      const fresh = await loadRows(uow.db, cart)
-      return view(uow.db, fresh.row, fresh.items, uow.now)
+      const next: CartTable = { ...row, ...patch, version: Number(row.version) + 1, updated_at: uow.now.getTime() }
+      const fresh = await uow.db.selectFrom('ordo_cart_item').selectAll().where('cart_id', '=', cart).orderBy('added_at').orderBy('id').execute()
+      const priced = await view(uow.db, next, fresh, uow.now)
+      next.quote = JSON.stringify(quoteOf(priced.breakdown))
+      await uow.db
+        .updateTable('ordo_cart')
+        .set({ ...patch, version: next.version, updated_at: next.updated_at, quote: next.quote })
+        .where('id', '=', cart)
+        .execute()
+      return { ...priced, version: next.version }
     })
   }
 
@@ -292,6 +303,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
           created_at: now,
           updated_at: now,
           converted_to: null,
+          quote: null,
         }
         await uow.db.insertInto('ordo_cart').values(row).execute()
         uow.emit({ type: 'cart.created', aggregateId: row.id, data: { cartId: row.id, customerId: row.customer_id, channelSource: row.channel_source } })
@@ -517,6 +529,19 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
   }
 
   return { api, internal }
+}
+
+/** What the customer was shown: the grand total and each line's unit price and total. */
+export interface CartQuote {
+  total: number
+  lines: Record<string, { sku: string; unitPrice: number; total: number }>
+}
+
+/** The compact form of a breakdown kept on the cart, to tell later whether prices changed. */
+export function quoteOf(breakdown: PriceBreakdown): CartQuote {
+  const lines: CartQuote['lines'] = {}
+  for (const line of breakdown.lines) lines[line.lineId] = { sku: line.sku, unitPrice: line.unitPrice, total: line.total }
+  return { total: breakdown.total, lines }
 }
 
 function encodeCursor(at: number, id: string): string {

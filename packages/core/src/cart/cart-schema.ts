@@ -29,6 +29,8 @@ export interface CartTable {
   updated_at: number
   /** The order this cart became, or the cart it was merged into. */
   converted_to: string | null
+  /** JSON of the prices the customer was last shown (total and each line's unit price and total); checkout compares against it. */
+  quote: string | null
 }
 
 /** One line of a cart: a variant and a quantity. */
@@ -73,6 +75,7 @@ export const cartMigrations: readonly OrdoMigration[] = [
         .addColumn('created_at', COLUMN.time, (c) => c.notNull())
         .addColumn('updated_at', COLUMN.time, (c) => c.notNull())
         .addColumn('converted_to', COLUMN.id)
+        .addColumn('quote', COLUMN.json)
         .execute()
       await db.schema.createIndex('ordo_cart_activity_idx').on('ordo_cart').columns(['status', 'updated_at', 'id']).execute()
       await db.schema.createIndex('ordo_cart_customer_idx').on('ordo_cart').columns(['customer_id', 'status']).execute()

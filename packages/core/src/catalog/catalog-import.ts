@@ -170,11 +170,24 @@ interface BatchContext {
   batchNumber: number
 }
 
-async function writeBatch(runtime: Runtime, batch: readonly GoodRow[], ctx: BatchContext) {
+/**
+ * Writes one batch in one transaction. The transaction may run again after a
+ * deadlock, so it works on copies of the import's running state and hands
+ * them back to be kept only once it has committed.
+ */
+async function writeBatch(runtime: Runtime, batch: readonly GoodRow[], shared: BatchContext) {
   const capabilities = runtime.storage.capabilities
-  return runInTransaction(runtime, async (uow) => {
+  const outcome = await runInTransaction(runtime, async (uow) => {
     const db = uow.db
     const now = uow.now.getTime()
+    const failures: [number, string, string][] = []
+    const ctx = {
+      lists: overlayMap(shared.lists),
+      createdHandles: overlaySet(shared.createdHandles),
+      nextPosition: overlayMap(shared.nextPosition),
+      fail: (index: number, sku: string, reason: string) => void failures.push([index, sku, reason]),
+      batchNumber: shared.batchNumber,
+    }
 
     const handles = [...new Set(batch.map((g) => g.row.handle))]
     const existingProducts = new Map<string, { id: string; created_at: number }>()
@@ -302,6 +315,33 @@ async function writeBatch(runtime: Runtime, batch: readonly GoodRow[], ctx: Batc
       aggregateId: null,
       data: { batch: ctx.batchNumber, rows, productsCreated, productsUpdated, variantsCreated, variantsUpdated, prices: prices.length },
     })
-    return { rows, productsCreated, productsUpdated, variantsCreated, variantsUpdated, prices: prices.length }
+    return { rows, productsCreated, productsUpdated, variantsCreated, variantsUpdated, prices: prices.length, ctx, failures }
   })
+  const { ctx, failures, ...counts } = outcome
+  for (const [code, list] of ctx.lists.added) shared.lists.set(code, list)
+  for (const handle of ctx.createdHandles.added) shared.createdHandles.add(handle)
+  for (const [productId, position] of ctx.nextPosition.added) shared.nextPosition.set(productId, position)
+  for (const [index, sku, reason] of failures) shared.fail(index, sku, reason)
+  return counts
+}
+
+/** A map read through to `base`, whose writes stay in `added` until they are kept. */
+function overlayMap<K, V>(base: ReadonlyMap<K, V>) {
+  const added = new Map<K, V>()
+  return {
+    added,
+    get: (key: K): V | undefined => (added.has(key) ? added.get(key) : base.get(key)),
+    has: (key: K): boolean => added.has(key) || base.has(key),
+    set: (key: K, value: V): void => void added.set(key, value),
+  }
+}
+
+/** A set read through to `base`, whose additions stay in `added` until they are kept. */
+function overlaySet<T>(base: ReadonlySet<T>) {
+  const added = new Set<T>()
+  return {
+    added,
+    has: (value: T): boolean => added.has(value) || base.has(value),
+    add: (value: T): void => void added.add(value),
+  }
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
-import type { CatalogInternal } from '../catalog/catalog-module.js'
+import type { CatalogInternal, PricedVariant } from '../catalog/catalog-module.js'
 import { OrdoError } from '../errors.js'
 import { isCurrencyCode } from '../money/currency.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
@@ -59,8 +59,17 @@ export interface PricingInternal {
    */
   priceCart(
     db: Kysely<Database>,
-    input: { lines: readonly { lineId: string; variantId: string; quantity: number }[]; context: PricingContext; delivery: { amount: number; label?: string } | null },
+    input: PriceCartInput,
   ): Promise<PriceBreakdown>
+  /** {@link PricingInternal.priceCart}, also returning the variants it loaded (checkout snapshots their cost, weight and fiscal data). */
+  priceCartWithVariants(db: Kysely<Database>, input: PriceCartInput): Promise<{ breakdown: PriceBreakdown; variants: ReadonlyMap<string, PricedVariant> }>
+}
+
+/** What {@link PricingInternal.priceCart} prices: cart lines by variant, in a context, with an optional delivery price. */
+export interface PriceCartInput {
+  lines: readonly { lineId: string; variantId: string; quantity: number }[]
+  context: PricingContext
+  delivery: { amount: number; label?: string } | null
 }
 
 const MAX_QUOTE_LINES = 500
@@ -101,6 +110,9 @@ export function createPricingModule(
 
   const internal: PricingInternal = {
     async priceCart(db, input) {
+      return (await internal.priceCartWithVariants(db, input)).breakdown
+    },
+    async priceCartWithVariants(db, input) {
       const { context } = input
       const variantIds = [...new Set(input.lines.map((l) => l.variantId))]
       const [variants, loaded] = await Promise.all([
@@ -162,7 +174,7 @@ export function createPricingModule(
         const priced = new Map(breakdown.coupons.map((c) => [c.code, c]))
         breakdown.coupons = entered.map((code): CouponResult => refused.get(code) ?? priced.get(code)!)
       }
-      return breakdown
+      return { breakdown, variants: variants as ReadonlyMap<string, PricedVariant> }
     },
   }
 

@@ -5,16 +5,28 @@
  * each run by writing a row (job/event id, pid) through `context.uow`; the log
  * tables have no unique constraint, so a job or delivery run twice would show
  * as a second row.
+ *
+ * Only this test's jobs, handlers and events are counted: core modules may
+ * bring recurring jobs or handlers of their own.
  */
 import type { Commerce } from '@ordo/core'
-import { describeEachDialect, type TestDatabase } from '@ordo/testing'
+import { describeEachDialect, type TestDatabase, type TestDialect } from '@ordo/testing'
 import { afterEach, expect, test } from 'vitest'
 import { logDb, openShop, PING_HANDLERS } from './fixtures/shop-config.js'
-import { killAll, spawnChild, type Child } from './fixtures/spawn.js'
+import { killAll, spawnChild, type Child, type LogEntry } from './fixtures/spawn.js'
 
 /** Long enough that no lease runs out during the test: claiming alone must keep runs apart. */
 const LEASE_MS = 30_000
 const WORKER_OPTIONS = { leaseMs: LEASE_MS, batchSize: 10, jobWorkMs: 2 }
+const JOB_NAMES = ['mp.record', 'mp.emit']
+
+/**
+ * On MySQL/MariaDB (REPEATABLE READ) two workers' job claims can deadlock on
+ * the gap locks of `ordo_job_due_idx`; the loser's round is rolled back and
+ * retried. Tolerated here (nothing is lost or run twice), reported on stdout.
+ */
+const isToleratedDeadlock = (dialect: TestDialect, entry: LogEntry) =>
+  dialect === 'mysql' && entry.message === 'Worker round failed; it will try again.' && entry.error.includes('Deadlock found')
 
 describeEachDialect('multi-process: two workers share the work, each item once', ({ dialect, database }) => {
   const concurrent = dialect === 'postgres' || dialect === 'mysql'
@@ -48,12 +60,27 @@ describeEachDialect('multi-process: two workers share the work, each item once',
     for (const w of workers) expect(await w.exited).toEqual({ code: 0, signal: null })
   }
 
-  /** Rows of the table, or only those whose status is not `notStatus`. */
-  const count = (shop: Commerce, table: 'ordo_job' | 'ordo_event_delivery', notStatus?: 'done' | 'delivered') =>
+  /** This test's jobs not yet done. */
+  const jobsLeft = (shop: Commerce) =>
     shop.run(async (uow) => {
-      let query = uow.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n'))
-      if (notStatus) query = query.where('status', '!=', notStatus as never)
-      return Number((await query.executeTakeFirstOrThrow()).n)
+      const row = await uow.db
+        .selectFrom('ordo_job')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('name', 'in', JOB_NAMES)
+        .where('status', '!=', 'done')
+        .executeTakeFirstOrThrow()
+      return Number(row.n)
+    })
+
+  /** This test's deliveries: all, and those not yet delivered. */
+  const pingDeliveries = (shop: Commerce) =>
+    shop.run(async (uow) => {
+      const rows = await uow.db
+        .selectFrom('ordo_event_delivery')
+        .select(['status', 'attempts'])
+        .where('handler_id', 'in', [...PING_HANDLERS])
+        .execute()
+      return { total: rows.length, left: rows.filter((r) => r.status !== 'delivered').length, rows }
     })
 
   async function waitUntil(what: string, done: () => Promise<boolean>, workers: Child[], timeoutMs = 20_000) {
@@ -71,7 +98,16 @@ describeEachDialect('multi-process: two workers share the work, each item once',
     return counts
   }
 
-  async function expectJobsRanOnce(shop: Commerce, jobIds: string[], workers: Child[]) {
+  /** No warning or error about this test's work, and no failed worker round other than a tolerated deadlock. */
+  function expectQuietWorkers(workers: Child[]) {
+    const ours = (e: LogEntry) => e.about.startsWith('mp.') || e.message.startsWith('Worker round failed')
+    const entries = workers.flatMap((w) => w.logged())
+    const deadlocks = entries.filter((e) => isToleratedDeadlock(dialect, e))
+    expect(entries.filter((e) => ours(e) && !isToleratedDeadlock(dialect, e))).toEqual([])
+    if (deadlocks.length > 0) console.log(`[${dialect}] ${deadlocks.length} worker round(s) rolled back by a deadlock and retried`)
+  }
+
+  async function expectJobsRanOnce(shop: Commerce, jobName: string, jobIds: string[], workers: Child[]) {
     const log = await shop.run((uow) => logDb(uow).selectFrom('mp_job_log').selectAll().execute())
     const perJob = tally(log, (r) => r.job_id)
     expect(log).toHaveLength(jobIds.length)
@@ -79,12 +115,10 @@ describeEachDialect('multi-process: two workers share the work, each item once',
     expect([...perJob.values()].every((n) => n === 1)).toBe(true)
     expect(log.every((r) => r.attempt === 1)).toBe(true)
 
-    expect(await count(shop, 'ordo_job', 'done')).toBe(0)
-    expect(await shop.jobs.list({ status: 'scheduled' })).toEqual([])
-    expect(await shop.jobs.list({ status: 'running' })).toEqual([])
-    expect(await shop.jobs.list({ status: 'failed' })).toEqual([])
-    const jobs = await shop.run((uow) => uow.db.selectFrom('ordo_job').select(['id', 'status', 'attempts']).execute())
-    expect(jobs).toHaveLength(jobIds.length)
+    expect(await jobsLeft(shop)).toBe(0)
+    for (const status of ['scheduled', 'running', 'failed'] as const) expect(await shop.jobs.list({ status, name: jobName })).toEqual([])
+    const jobs = await shop.run((uow) => uow.db.selectFrom('ordo_job').select(['id', 'status', 'attempts']).where('name', '=', jobName).execute())
+    expect(jobs.map((j) => j.id).sort()).toEqual([...jobIds].sort())
     expect(jobs.every((j) => j.status === 'done' && Number(j.attempts) === 1)).toBe(true)
 
     // Both processes did some of the work, and nobody else did any.
@@ -100,12 +134,12 @@ describeEachDialect('multi-process: two workers share the work, each item once',
       const { db, shop, jobIds } = await setUp('mp.record', 300)
       const workers = await startWorkers(db)
       const started = Date.now()
-      await waitUntil('every job is done', async () => (await count(shop, 'ordo_job', 'done')) === 0, workers)
+      await waitUntil('every job is done', async () => (await jobsLeft(shop)) === 0, workers)
       const elapsed = Date.now() - started
       await stopWorkers(workers)
 
-      const perPid = await expectJobsRanOnce(shop, jobIds, workers)
-      for (const w of workers) expect(w.logged(), `worker ${w.pid} logged`).toEqual([])
+      const perPid = await expectJobsRanOnce(shop, 'mp.record', jobIds, workers)
+      expectQuietWorkers(workers)
       console.log(`[${dialect}] 300 jobs in ${elapsed} ms by two workers: ${[...perPid].map(([pid, n]) => `${pid}=${n}`).join(', ')}`)
     },
     30_000,
@@ -120,21 +154,20 @@ describeEachDialect('multi-process: two workers share the work, each item once',
       const started = Date.now()
       await waitUntil(
         'every job is done and every event delivered',
-        async () =>
-          (await count(shop, 'ordo_job', 'done')) === 0 &&
-          (await count(shop, 'ordo_event_delivery')) === JOBS * PING_HANDLERS.length &&
-          (await count(shop, 'ordo_event_delivery', 'delivered')) === 0,
+        async () => {
+          if ((await jobsLeft(shop)) > 0) return false
+          const { total, left } = await pingDeliveries(shop)
+          return total === JOBS * PING_HANDLERS.length && left === 0
+        },
         workers,
       )
       const elapsed = Date.now() - started
       await stopWorkers(workers)
 
-      const jobsPerPid = await expectJobsRanOnce(shop, jobIds, workers)
+      const jobsPerPid = await expectJobsRanOnce(shop, 'mp.emit', jobIds, workers)
 
       // One event per job, committed with it.
-      const events = await shop.run((uow) => uow.db.selectFrom('ordo_event').select(['id', 'aggregate_id', 'type']).execute())
-      expect(events).toHaveLength(JOBS)
-      expect(events.every((e) => e.type === 'mp.pinged')).toBe(true)
+      const events = await shop.run((uow) => uow.db.selectFrom('ordo_event').select(['id', 'aggregate_id']).where('type', '=', 'mp.pinged').execute())
       expect(events.map((e) => e.aggregate_id).sort()).toEqual([...jobIds].sort())
 
       // Every (event, handler) delivered exactly once, on its first attempt.
@@ -145,7 +178,7 @@ describeEachDialect('multi-process: two workers share the work, each item once',
       expect([...perDelivery.keys()].sort()).toEqual(expected)
       expect([...perDelivery.values()].every((n) => n === 1)).toBe(true)
       expect(log.every((r) => r.attempt === 1)).toBe(true)
-      const deliveries = await shop.run((uow) => uow.db.selectFrom('ordo_event_delivery').select(['status', 'attempts']).execute())
+      const { rows: deliveries } = await pingDeliveries(shop)
       expect(deliveries.every((d) => d.status === 'delivered' && Number(d.attempts) === 1)).toBe(true)
 
       // Both processes relayed.
@@ -153,7 +186,7 @@ describeEachDialect('multi-process: two workers share the work, each item once',
       for (const w of workers) expect(deliveriesPerPid.get(w.pid) ?? 0, `deliveries by worker ${w.pid}`).toBeGreaterThan(0)
       expect([...deliveriesPerPid.keys()].sort()).toEqual(workers.map((w) => w.pid).sort())
 
-      for (const w of workers) expect(w.logged(), `worker ${w.pid} logged`).toEqual([])
+      expectQuietWorkers(workers)
       expect(await shop.events.relay()).toEqual({ delivered: 0, retried: 0, parked: 0 })
       console.log(
         `[${dialect}] ${JOBS} jobs + ${JOBS * PING_HANDLERS.length} deliveries in ${elapsed} ms; jobs ${[...jobsPerPid].map(([p, n]) => `${p}=${n}`).join(', ')}; deliveries ${[...deliveriesPerPid].map(([p, n]) => `${p}=${n}`).join(', ')}`,

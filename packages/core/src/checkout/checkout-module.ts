@@ -1,0 +1,225 @@
+import { z } from 'zod'
+import type { CartInternal } from '../cart/cart-module.js'
+import type { CartQuote } from '../cart/cart-module.js'
+import { OrdoError } from '../errors.js'
+import type { InventoryInternal } from '../inventory/inventory-module.js'
+import type { Order, OrderInternal } from '../order/index.js'
+import type { PriceBreakdown } from '../pricing/index.js'
+import type { PricingInternal } from '../pricing/pricing-module.js'
+import type { PromotionsInternal } from '../promotions/promotions-module.js'
+import type { Runtime } from '../runtime.js'
+import { newId } from '../storage/ids.js'
+import { runInTransaction } from '../unit-of-work.js'
+import { parseInput } from '../validation.js'
+import { OrderNumbers } from './order-number.js'
+
+export { checkoutMigrations, type CheckoutTables } from './order-number.js'
+
+/** Options of `shop.checkout.placeOrder()`. */
+export interface PlaceOrderOptions {
+  /**
+   * The client's key for this attempt: retrying with the same key returns the
+   * order the first attempt placed (one order, however many retries).
+   */
+  idempotencyKey: string
+  /** Place the order even if prices changed since the customer last saw the cart. @default false */
+  acceptPriceChanges?: boolean
+}
+
+/** One line whose price moved between what the customer saw and checkout. */
+export interface PriceChange {
+  sku: string
+  before: { unitPrice: number; total: number } | null
+  after: { unitPrice: number; total: number } | null
+}
+
+/** `shop.checkout`: turning a cart into an order. */
+export interface CheckoutApi {
+  /**
+   * Places the order in one transaction: checks the cart is complete,
+   * re-prices it and compares with what the customer saw (`PRICE_CHANGED`
+   * with the diff unless `acceptPriceChanges`), reserves stock for every line
+   * (`OUT_OF_STOCK` naming the SKU and what is available), snapshots lines,
+   * prices, discounts, contact, address and attribution, assigns a human
+   * order number, counts promotion usage, marks the cart converted and emits
+   * `order.placed`.
+   *
+   * @example
+   * ```ts
+   * const order = await shop.checkout.placeOrder(cart.id, { idempotencyKey: crypto.randomUUID() })
+   * console.log(order.number) // '100001'
+   * ```
+   */
+  placeOrder(cartId: string, options: PlaceOrderOptions): Promise<Order>
+}
+
+interface CheckoutDeps {
+  carts: CartInternal
+  orders: OrderInternal
+  pricing: PricingInternal
+  inventory: InventoryInternal
+  promotions: PromotionsInternal
+}
+
+const optionsSchema = z.strictObject({
+  idempotencyKey: z.string().trim().min(8, 'use a random key of at least 8 characters (e.g. a UUID)').max(191),
+  acceptPriceChanges: z.boolean().optional(),
+})
+
+/** Until payment methods are configured, orders are placed "pay later": payment is arranged after confirmation. */
+const DEFAULT_PAYMENT_METHOD = 'pay_later'
+
+/** Creates the checkout module. */
+export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { api: CheckoutApi } {
+  const numbers = new OrderNumbers(runtime, {
+    start: runtime.config.orders?.numberStart ?? 100001,
+    blockSize: runtime.storage.capabilities.concurrentWriters ? 20 : 100,
+  })
+
+  /** The order a key already placed: the same cart gets it back, another cart is an error. */
+  function replay(existing: Order, cartId: string, key: string): Order {
+    if (existing.cartId !== cartId) {
+      throw new OrdoError('IDEMPOTENCY_MISMATCH', `The idempotency key "${key}" already placed order ${existing.number} from another cart.`, {
+        details: { idempotencyKey: key, orderId: existing.id, cartId: existing.cartId },
+      })
+    }
+    return existing
+  }
+
+  async function placeOrder(cartIdInput: string, input: PlaceOrderOptions): Promise<Order> {
+    const cartId = parseInput('checkout.placeOrder', z.string().min(1).max(64), cartIdInput)
+    const options = parseInput('checkout.placeOrder', optionsSchema, input)
+    const key = options.idempotencyKey
+    const earlier = await deps.orders.findByIdempotencyKey(runtime.db, key)
+    if (earlier) return replay(earlier, cartId, key)
+
+    const number = await numbers.next()
+    try {
+      return await runInTransaction(runtime, async (uow) => {
+        const { row, items } = await loadCart(uow.db, cartId)
+        if (row.status !== 'active') {
+          throw new OrdoError('CART_CLOSED', `Cart "${cartId}" is ${row.status === 'converted' ? 'already an order' : 'merged into another cart'}.`, {
+            details: { cartId, status: row.status, convertedTo: row.converted_to },
+          })
+        }
+        if (items.length === 0) throw incomplete(cartId, 'the cart is empty', 'items')
+        if (!row.contact_phone && !row.contact_email) {
+          throw incomplete(cartId, 'the customer left neither a phone nor an e-mail (carts.setContact)', 'contact')
+        }
+
+        const context = deps.carts.pricingContext(row, uow.now)
+        const { breakdown, variants } = await deps.pricing.priceCartWithVariants(uow.db, {
+          lines: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, quantity: Number(i.quantity) })),
+          context,
+          delivery: null,
+        })
+        const archived = breakdown.lines.filter((l) => variants.get(l.variantId)?.status !== 'active')
+        if (archived.length > 0) {
+          throw new OrdoError('SKU_ARCHIVED', `No longer sold: ${archived.map((l) => `"${l.name}" (${l.sku})`).join(', ')}; remove it from the cart.`, {
+            details: { skus: archived.map((l) => l.sku) },
+          })
+        }
+        if (!options.acceptPriceChanges) comparePrices(row.quote === null ? null : (JSON.parse(row.quote) as CartQuote), breakdown)
+
+        const orderId = newId()
+        await deps.inventory.reserve(uow, {
+          ownerType: 'order',
+          ownerId: orderId,
+          lines: breakdown.lines.filter((l) => !l.gift || variants.has(l.variantId)).map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
+          // The order's own expiry rule cancels it and releases these (orders.expireReservations).
+          expiresAt: null,
+          region: row.region,
+        })
+        const order = await deps.orders.create(uow, {
+          id: orderId,
+          number,
+          cartId,
+          customerId: row.customer_id,
+          contact: { name: row.contact_name, phone: row.contact_phone, email: row.contact_email },
+          shippingAddress: row.shipping_address === null ? null : JSON.parse(row.shipping_address),
+          notes: row.notes,
+          currency: context.currency,
+          region: row.region,
+          channel: {
+            source: row.channel_source,
+            medium: row.channel_medium,
+            campaign: row.channel_campaign,
+            landingPage: row.landing_page,
+            referrer: row.referrer,
+          },
+          pricingContext: context,
+          breakdown,
+          lines: breakdown.lines.map((l) => {
+            const variant = variants.get(l.variantId)
+            return {
+              lineId: l.lineId,
+              variantId: l.variantId,
+              productId: l.productId,
+              sku: l.sku,
+              name: l.name,
+              quantity: l.quantity,
+              costPrice: variant?.costPrice ?? null,
+              paymentSubject: variant?.paymentSubject ?? 'commodity',
+              weightGrams: variant?.weightGrams ?? null,
+            }
+          }),
+          paymentMethod: DEFAULT_PAYMENT_METHOD,
+          delivery: null,
+          idempotencyKey: key,
+        })
+        const applied = breakdown.coupons.filter((c) => c.applied).map((c) => c.code)
+        if (breakdown.appliedPromotionIds.length > 0 || applied.length > 0) {
+          await deps.promotions.recordUsage(uow, {
+            orderId,
+            customerKey: row.customer_id ?? row.contact_phone ?? row.contact_email,
+            promotionIds: breakdown.appliedPromotionIds,
+            couponCodes: applied,
+          })
+        }
+        if (!(await deps.carts.markConverted(uow, cartId, orderId))) {
+          throw new OrdoError('CART_CLOSED', `Cart "${cartId}" was placed as an order by another request.`, { details: { cartId } })
+        }
+        return order
+      })
+    } catch (error) {
+      // A concurrent retry with the same key may have won the race: its order is the answer.
+      const winner = await deps.orders.findByIdempotencyKey(runtime.db, key).catch(() => undefined)
+      if (winner) return replay(winner, cartId, key)
+      throw error
+    }
+  }
+
+  async function loadCart(db: Parameters<CartInternal['load']>[0], cartId: string) {
+    const row = await db.selectFrom('ordo_cart').selectAll().where('id', '=', cartId).executeTakeFirst()
+    if (!row) throw new OrdoError('NOT_FOUND', `No cart "${cartId}".`, { details: { cartId } })
+    const items = await db.selectFrom('ordo_cart_item').selectAll().where('cart_id', '=', cartId).orderBy('added_at').orderBy('id').execute()
+    return { row, items }
+  }
+
+  return { api: { placeOrder } }
+}
+
+function incomplete(cartId: string, what: string, missing: string): OrdoError {
+  return new OrdoError('CART_INCOMPLETE', `Cart "${cartId}" cannot be placed yet: ${what}.`, { details: { cartId, missing } })
+}
+
+/** Throws `PRICE_CHANGED` with the diff when what the customer saw differs from the price now. */
+function comparePrices(seen: CartQuote | null, now: PriceBreakdown): void {
+  const changes: PriceChange[] = []
+  const seenLines = seen?.lines ?? {}
+  for (const line of now.lines) {
+    const before = seenLines[line.lineId]
+    if (!before || before.unitPrice !== line.unitPrice || before.total !== line.total) {
+      changes.push({ sku: line.sku, before: before ? { unitPrice: before.unitPrice, total: before.total } : null, after: { unitPrice: line.unitPrice, total: line.total } })
+    }
+  }
+  for (const [lineId, before] of Object.entries(seenLines)) {
+    if (!now.lines.some((l) => l.lineId === lineId)) changes.push({ sku: before.sku, before: { unitPrice: before.unitPrice, total: before.total }, after: null })
+  }
+  if (changes.length === 0 && seen?.total === now.total) return
+  throw new OrdoError(
+    'PRICE_CHANGED',
+    `Prices changed since the customer last saw the cart: total ${seen?.total ?? '—'} → ${now.total}. Show the new prices and place again with acceptPriceChanges: true.`,
+    { details: { before: seen?.total ?? null, after: now.total, changes } },
+  )
+}

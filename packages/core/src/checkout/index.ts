@@ -1,0 +1,1 @@
+export type { CheckoutApi, PlaceOrderOptions, PriceChange } from './checkout-module.js'
