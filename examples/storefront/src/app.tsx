@@ -273,8 +273,162 @@ export function createApp(shop: Commerce): Hono {
           <input name="code" placeholder="Промокод" /> <button>Применить</button>
           {cart?.couponCodes.length ? <span class="muted"> Применены: {cart.couponCodes.join(', ')}</span> : null}
         </form>
+        {cart && cart.items.length > 0 ? (
+          <form method="post" action="/checkout" class="card" style="margin-top:24px;display:grid;gap:8px;max-width:520px">
+            <h2 style="margin:0">Оформление заказа</h2>
+            <input type="hidden" name="idempotencyKey" value={crypto.randomUUID()} />
+            <input name="name" placeholder="Имя" value={cart.contact.name ?? ''} required />
+            <input name="phone" placeholder="Телефон, например +7 916 123-45-67" value={cart.contact.phone ?? ''} required />
+            <input name="email" type="email" placeholder="E-mail (необязательно)" value={cart.contact.email ?? ''} />
+            <input name="city" placeholder="Город" value={cart.shippingAddress?.city ?? 'Москва'} required />
+            <input name="street" placeholder="Улица, дом, квартира" value={cart.shippingAddress?.street ?? ''} required />
+            <textarea name="notes" placeholder="Комментарий к заказу">{cart.notes ?? ''}</textarea>
+            <p class="muted" style="margin:0">Оплата при получении; менеджер позвонит для подтверждения.</p>
+            <button>Оформить заказ на {rub(cart.breakdown.total)}</button>
+          </form>
+        ) : null}
       </Layout>,
     )
+  })
+
+
+  app.post('/checkout', async (c) => {
+    const form = await c.req.parseBody()
+    const cart = await currentCart(c, false)
+    if (!cart) return c.redirect('/cart')
+    const text = (key: string) => String(form[key] ?? '').trim()
+    try {
+      await shop.carts.setContact(cart.id, { name: text('name') || null, phone: text('phone') || null, email: text('email') || null })
+      await shop.carts.setShippingAddress(cart.id, { country: 'RU', city: text('city'), street: text('street') })
+      if (text('notes')) await shop.carts.setNotes(cart.id, text('notes'))
+      const order = await shop.checkout.placeOrder(cart.id, { idempotencyKey: text('idempotencyKey') || crypto.randomUUID() })
+      return c.redirect(`/orders/${order.id}`)
+    } catch (error) {
+      if (!isOrdoError(error)) throw error
+      return c.redirect(`/cart?error=${encodeURIComponent(error.message)}`)
+    }
+  })
+
+  app.get('/orders/:id', async (c) => {
+    const { order, history } = await shop.orders.view(c.req.param('id'))
+    const machine = shop.machines.get('order')!
+    const label = (status: string) => machine.states[status]?.label ?? status
+    return c.html(
+      <Layout title={`Заказ ${order.number}`}>
+        <h1>Заказ № {order.number}</h1>
+        <p>
+          Статус: <strong data-status={order.status}>{label(order.status)}</strong>
+          {order.cancelReason ? <span class="muted"> ({order.cancelReason})</span> : null}
+        </p>
+        <table>
+          <thead>
+            <tr>
+              <th>Товар</th>
+              <th class="num">Кол-во</th>
+              <th class="num">Сумма</th>
+            </tr>
+          </thead>
+          <tbody>
+            {order.lines.map((line) => (
+              <tr>
+                <td>{line.name}</td>
+                <td class="num">{line.quantity}</td>
+                <td class="num">{rub(line.total)}</td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th colspan={2}>Итого</th>
+              <th class="num">{rub(order.totals.total)}</th>
+            </tr>
+          </tfoot>
+        </table>
+        <h2>История</h2>
+        <ol>
+          {history.map((h) => (
+            <li>
+              {h.at.toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' })}: {label(h.from)} → <strong>{label(h.to)}</strong>
+              {h.reason ? ` (${h.reason})` : ''} <span class="muted">{h.actor}</span>
+            </li>
+          ))}
+        </ol>
+      </Layout>,
+    )
+  })
+
+  app.get('/admin/orders', async (c) => {
+    const group = c.req.query('group') || undefined
+    const [board, page] = await Promise.all([shop.orders.board(), shop.orders.list({ ...(group ? { group } : {}), limit: 50 })])
+    const machine = shop.machines.get('order')!
+    const buttons = await Promise.all(page.items.map((o) => shop.orders.allowedTransitions(o.id)))
+    return c.html(
+      <Layout title="Заказы">
+        <h1>Заказы</h1>
+        <nav class="categories">
+          <a href="/admin/orders">Все</a>
+          {board.groups.map((g) => (
+            <a href={`/admin/orders?group=${g.group}`}>
+              {g.group} ({g.count})
+            </a>
+          ))}
+        </nav>
+        <table style="margin-top:12px">
+          <thead>
+            <tr>
+              <th>№</th>
+              <th>Статус</th>
+              <th>Клиент</th>
+              <th class="num">Сумма</th>
+              <th>Действия</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.items.map((order, i) => (
+              <tr>
+                <td>
+                  <a href={`/orders/${order.id}`}>{order.number}</a>
+                </td>
+                <td>{machine.states[order.status]?.label ?? order.status}</td>
+                <td>
+                  {order.contact.name} <span class="muted">{order.contact.phone}</span>
+                </td>
+                <td class="num">{rub(order.totals.total)}</td>
+                <td>
+                  {buttons[i]!
+                    .filter((t) => t.allowed)
+                    .map((t) => (
+                      <form class="inline" method="post" action={`/admin/orders/${order.id}/transition`}>
+                        <input type="hidden" name="transition" value={t.name} />
+                        <input type="hidden" name="version" value={String(order.version)} />
+                        {t.requiresReason ? (
+                          <select name="reason">
+                            {(t.reasons ?? ['other']).map((r) => (
+                              <option value={r}>{r}</option>
+                            ))}
+                          </select>
+                        ) : null}
+                        <button>{t.label}</button>{' '}
+                      </form>
+                    ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Layout>,
+    )
+  })
+
+  app.post('/admin/orders/:id/transition', async (c) => {
+    const form = await c.req.parseBody()
+    const reason = form.reason ? String(form.reason) : undefined
+    await shop.orders.transition(c.req.param('id'), String(form.transition), {
+      actor: 'manager:demo',
+      expectedVersion: Number(form.version),
+      ...(reason ? { reason } : {}),
+    })
+    return c.redirect('/admin/orders')
   })
 
   app.get('/admin/engine', async (c) => {

@@ -29,6 +29,7 @@ export function Layout(props: { title: string; cartCount?: number; children?: Ch
           <a class="brand" href="/">Ordo Demo Shop</a>
           <a href="/">Каталог</a>
           <a href="/cart">Корзина{props.cartCount ? ` (${props.cartCount})` : ''}</a>
+          <a href="/admin/orders">Заказы</a>
           <a href="/admin/engine">Движок</a>
         </header>
         <main>{props.children}</main>

@@ -1,0 +1,134 @@
+// A StorageDialect wrapper that counts the SQL statements an engine sends.
+//
+// `countingStorage(storage)` returns a storage whose Kysely dialect's driver
+// hands out connections with a counting `executeQuery`. Every statement goes
+// through there — including BEGIN / COMMIT / ROLLBACK, which Kysely's drivers
+// run as `connection.executeQuery(CompiledQuery.raw('begin'))` on the
+// connection we hand them — so `counter.count` is the number of round trips
+// to the database. With `counter.logging = true` it also keeps the SQL text of
+// each statement, for a breakdown by table (`statementBreakdown`).
+import type { StorageDialect } from '@ordo/core'
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely'
+
+/** What the wrapper counted since the last `reset()`. */
+export interface StatementCounter {
+  /** Statements executed (BEGIN and COMMIT included). */
+  count: number
+  /** When true, the SQL text of each statement is appended to `log`. */
+  logging: boolean
+  /** SQL text of the statements executed while `logging` was on. */
+  log: string[]
+  /** Sets `count` to 0 and empties `log`. */
+  reset(): void
+}
+
+/** Wraps `storage` so every statement it executes is counted in the returned counter. */
+export function countingStorage(storage: StorageDialect): { storage: StorageDialect; counter: StatementCounter } {
+  const counter: StatementCounter = {
+    count: 0,
+    logging: false,
+    log: [],
+    reset() {
+      this.count = 0
+      this.log = []
+    },
+  }
+  const wrapped: StorageDialect = {
+    ...bindAll(storage),
+    createDialect(): Dialect {
+      const dialect = storage.createDialect()
+      return {
+        createQueryCompiler: () => dialect.createQueryCompiler(),
+        createAdapter: () => dialect.createAdapter(),
+        createIntrospector: (db) => dialect.createIntrospector(db),
+        createDriver: () => countingDriver(dialect.createDriver(), counter),
+      }
+    },
+  }
+  return { storage: wrapped, counter }
+}
+
+/** The storage's own methods bound to it (it is a frozen plain object, but be safe with classes). */
+function bindAll(storage: StorageDialect): StorageDialect {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(storage)) {
+    const value = (storage as unknown as Record<string, unknown>)[key]
+    out[key] = typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(storage) : value
+  }
+  return out as unknown as StorageDialect
+}
+
+function countingDriver(driver: Driver, counter: StatementCounter): Driver {
+  // The driver's own methods (releaseConnection, rollback's discard mark…) use
+  // private members of *their* connection objects: hand them the inner one
+  // except where a statement is run through it (begin/commit/rollback/savepoints).
+  const inner = new WeakMap<object, DatabaseConnection>()
+  const wrappers = new WeakMap<DatabaseConnection, DatabaseConnection>()
+  const wrap = (connection: DatabaseConnection): DatabaseConnection => {
+    let proxy = wrappers.get(connection)
+    if (!proxy) {
+      proxy = new Proxy(connection, {
+        get(target, key) {
+          if (key === 'executeQuery') {
+            return <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+              counter.count++
+              if (counter.logging) counter.log.push(query.sql)
+              return target.executeQuery<R>(query)
+            }
+          }
+          const value = Reflect.get(target, key, target) as unknown
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+        },
+      })
+      wrappers.set(connection, proxy)
+      inner.set(proxy, connection)
+    }
+    return proxy
+  }
+  const unwrap = (connection: DatabaseConnection) => inner.get(connection) ?? connection
+  const counting: Driver = {
+    init: () => driver.init(),
+    acquireConnection: async () => wrap(await driver.acquireConnection()),
+    beginTransaction: (connection, settings) => driver.beginTransaction(connection, settings),
+    commitTransaction: (connection) => driver.commitTransaction(connection),
+    rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
+    releaseConnection: (connection) => driver.releaseConnection(unwrap(connection)),
+    destroy: () => driver.destroy(),
+  }
+  if (driver.savepoint) counting.savepoint = (c, name, compile) => driver.savepoint!(c, name, compile)
+  if (driver.rollbackToSavepoint) counting.rollbackToSavepoint = (c, name, compile) => driver.rollbackToSavepoint!(c, name, compile)
+  if (driver.releaseSavepoint) counting.releaseSavepoint = (c, name, compile) => driver.releaseSavepoint!(c, name, compile)
+  return counting
+}
+
+/**
+ * Groups logged statements as `<verb> <table>` (e.g. `insert ordo_event`,
+ * `select ordo_stock_level`, `begin`), most frequent first, with the count
+ * divided by `per` (statements per order).
+ */
+export function statementBreakdown(log: readonly string[], per = 1): Record<string, number> {
+  const groups = new Map<string, number>()
+  for (const sql of log) {
+    const key = statementKey(sql)
+    groups.set(key, (groups.get(key) ?? 0) + 1)
+  }
+  return Object.fromEntries(
+    [...groups]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([key, n]) => [key, Math.round((n / per) * 100) / 100]),
+  )
+}
+
+/** `insert ordo_order`, `select ordo_cart_item`, `update ordo_stock_level`, `begin`, `commit`… */
+export function statementKey(sql: string): string {
+  const text = sql.trim().replace(/\s+/g, ' ').toLowerCase()
+  const verb = text.split(' ')[0] ?? ''
+  const ident = '"?([a-z_][a-z0-9_.]*)"?'
+  let match: RegExpMatchArray | null = null
+  if (verb === 'insert') match = text.match(new RegExp(`^insert (?:or \\w+ )?into ${ident}`))
+  else if (verb === 'update') match = text.match(new RegExp(`^update ${ident}`))
+  else if (verb === 'delete') match = text.match(new RegExp(`^delete from ${ident}`))
+  else if (verb === 'select' || verb === 'with') match = text.match(new RegExp(`\\bfrom ${ident}`))
+  if (!match) return verb === 'start' ? 'begin' : verb
+  return `${verb === 'with' ? 'select' : verb} ${match[1]!.replace(/^.*\./, '')}`
+}
