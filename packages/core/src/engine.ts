@@ -21,6 +21,7 @@ import type { Database } from './storage/database.js'
 import { newId } from './storage/ids.js'
 import { appliedMigrations, migrateToLatest, type OrdoMigration } from './storage/migration.js'
 import { runInTransaction, type UnitOfWork } from './unit-of-work.js'
+import { parseKey } from './validation.js'
 
 /** A delivery that failed its last attempt and waits for a replay. */
 export interface ParkedDelivery {
@@ -227,6 +228,7 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
       }))
     }),
     replay: guard(async (deliveryId: string) => {
+      parseKey('events.replay', deliveryId)
       const now = runtime.clock.now().getTime()
       const result = await db
         .updateTable('ordo_event_delivery')
@@ -240,6 +242,7 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
       runtime.nudge()
     }),
     forAggregate: guard(async (aggregateId: string) => {
+      parseKey('events.forAggregate', aggregateId)
       const rows = await db
         .selectFrom('ordo_event')
         .select(['id as eventId', 'type', 'aggregate_id as aggregateId', 'payload', 'occurred_at as occurredAt'])
@@ -257,6 +260,7 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
     ),
     runDue: guard((options?: { names?: readonly string[] }) => runDueJobs(runtime, 1000, options?.names)),
     get: guard(async (id: string) => {
+      parseKey('jobs.get', id)
       const row = await db.selectFrom('ordo_job').selectAll().where('id', '=', id).executeTakeFirst()
       return row ? toJob(row) : undefined
     }),

@@ -212,24 +212,34 @@ function handlersFor(runtime: Runtime, type: string) {
  * through here. Events reach the outbox in the same transaction.
  */
 export async function runInTransaction<T>(runtime: Runtime, fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+  let uow: UnitOfWork | undefined
+  const result = await retryTransient(runtime, () =>
+    runtime.db.transaction().execute(async (trx) => {
+      uow = new UnitOfWork(runtime, trx, runtime.clock.now())
+      const value = await fn(uow)
+      await uow.flush()
+      return value
+    }),
+  )
+  uow!.committed()
+  return result
+}
+
+/** Attempts of a transaction that keeps hitting deadlocks before its error is thrown. */
+const TRANSIENT_RETRIES = 4
+
+/**
+ * Runs a whole transaction again when the database rolled it back as a
+ * deadlock victim (or busy): everything it did was undone, so running again is
+ * safe. In-memory side effects of `fn` happen again too.
+ */
+export async function retryTransient<T>(runtime: Runtime, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    let uow: UnitOfWork | undefined
     try {
-      const result = await runtime.db.transaction().execute(async (trx) => {
-        uow = new UnitOfWork(runtime, trx, runtime.clock.now())
-        const value = await fn(uow)
-        await uow.flush()
-        return value
-      })
-      uow!.committed()
-      return result
+      return await fn()
     } catch (error) {
       if (attempt >= TRANSIENT_RETRIES || !runtime.storage.isTransientError?.(error)) throw error
-      // A deadlock victim: the database rolled everything back, so running again is safe.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt))
     }
   }
 }
-
-/** Attempts of a command that keeps hitting deadlocks before its error is thrown. */
-const TRANSIENT_RETRIES = 4

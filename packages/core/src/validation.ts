@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 import { OrdoError } from './errors.js'
 
 /** One problem with a command's input: where, and what is wrong. */
@@ -26,4 +26,11 @@ export function parseInput<S extends z.ZodType>(command: string, schema: S, inpu
   throw new OrdoError('VALIDATION', `Invalid input to ${command}: ${shown}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`, {
     details: { command, issues },
   })
+}
+
+const keySchema = z.string().min(1).max(191)
+
+/** Validates an id, code, SKU or handle passed to a command or query (a non-empty string of at most 191 characters). */
+export function parseKey(command: string, value: unknown): string {
+  return parseInput(command, keySchema, value)
 }

@@ -11,7 +11,7 @@ import { attributeText, baseListCode, toPriceListRule } from './catalog-rows.js'
 import { containsPattern, likeEscaped } from './catalog-sql.js'
 import type { PriceContext, Product, VariantWithProduct } from './catalog-types.js'
 import { compareOffers, listApplies, scopedDimensions, type PriceListRule } from './price-resolution.js'
-import { parseInput } from '../validation.js'
+import { parseInput, parseKey } from '../validation.js'
 import type { z } from 'zod'
 
 type ListInput = z.output<typeof listProductsInputSchema>
@@ -25,11 +25,13 @@ export function createCatalogQueries(runtime: Runtime) {
 
   return {
     async getProduct(idOrHandle: string): Promise<Product | undefined> {
+      parseKey('catalog.getProduct', idOrHandle)
       const id = await findProductId(db, idOrHandle)
       return id ? (await loadProducts(db, [id])).get(id) : undefined
     },
 
     async getVariantBySku(sku: string): Promise<VariantWithProduct | undefined> {
+      parseKey('catalog.getVariantBySku', sku)
       const row = await db.selectFrom('ordo_variant').select(['id', 'product_id']).where('sku', '=', sku).executeTakeFirst()
       if (!row) return undefined
       const product = (await loadProducts(db, [row.product_id])).get(row.product_id)

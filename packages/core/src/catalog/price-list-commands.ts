@@ -6,7 +6,7 @@ import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
 import { newId } from '../storage/ids.js'
 import { runInTransaction } from '../unit-of-work.js'
-import { parseInput } from '../validation.js'
+import { parseInput, parseKey } from '../validation.js'
 import {
   priceContextInputSchema,
   setPricesInputSchema,
@@ -156,6 +156,7 @@ export function createPriceListCommands(runtime: Runtime) {
     },
 
     async pricesOf(variantIdOrSku: string): Promise<VariantPrice[]> {
+      parseKey('catalog.pricesOf', variantIdOrSku)
       const rows = await runtime.db
         .selectFrom('ordo_price as pr')
         .innerJoin('ordo_price_list as pl', 'pl.id', 'pr.price_list_id')

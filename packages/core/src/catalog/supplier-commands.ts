@@ -3,7 +3,7 @@ import type { CurrencyCode } from '../money/currency.js'
 import type { Runtime } from '../runtime.js'
 import { newId } from '../storage/ids.js'
 import { runInTransaction } from '../unit-of-work.js'
-import { parseInput } from '../validation.js'
+import { parseInput, parseKey } from '../validation.js'
 import {
   createSupplierInputSchema,
   linkSupplierVariantInputSchema,
@@ -71,6 +71,7 @@ export function createSupplierCommands(runtime: Runtime) {
     },
 
     async suppliersFor(variantId: string): Promise<SupplierOffer[]> {
+      parseKey('catalog.suppliersFor', variantId)
       const rows = await runtime.db
         .selectFrom('ordo_supplier_variant as sv')
         .innerJoin('ordo_supplier as s', 's.id', 'sv.supplier_id')

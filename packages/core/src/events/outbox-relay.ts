@@ -1,7 +1,7 @@
 import { OrdoError } from '../errors.js'
 import type { Runtime } from '../runtime.js'
 import { affected, skipLockedRows } from '../storage/sql-helpers.js'
-import { runInTransaction } from '../unit-of-work.js'
+import { retryTransient, runInTransaction } from '../unit-of-work.js'
 import type { AnyDomainEvent, DomainEventType } from './domain-events.js'
 
 /** What one relay round did. */
@@ -30,7 +30,7 @@ export async function relayOutbox(runtime: Runtime, limit = runtime.delivery.bat
   const result: RelayResult = { delivered: 0, retried: 0, parked: 0 }
   const claimedAt = clock.now().getTime()
 
-  const claimed = await db.transaction().execute(async (trx) => {
+  const claimed = await retryTransient(runtime, () => db.transaction().execute(async (trx) => {
     const due = await skipLockedRows(
       trx
         .selectFrom('ordo_event_delivery')
@@ -52,7 +52,7 @@ export async function relayOutbox(runtime: Runtime, limit = runtime.delivery.bat
         .execute()
     }
     return ids
-  })
+  }))
   if (claimed.length === 0) return result
 
   const rows = await db

@@ -4,7 +4,7 @@ import type { Runtime } from '../runtime.js'
 import type { JobTable } from '../storage/kernel-schema.js'
 import { newId } from '../storage/ids.js'
 import { affected, insertIgnoringConflicts, skipLockedRows } from '../storage/sql-helpers.js'
-import { runInTransaction, type UnitOfWork } from '../unit-of-work.js'
+import { retryTransient, runInTransaction, type UnitOfWork } from '../unit-of-work.js'
 import type { Job, RunDueResult, ScheduleOptions } from './job-types.js'
 
 const RECURRING_KEY_PREFIX = 'recurring:'
@@ -84,7 +84,7 @@ export async function ensureRecurringJobs(runtime: Runtime): Promise<void> {
 async function claimDueJobs(runtime: Runtime, limit: number, names?: readonly string[]): Promise<JobTable[]> {
   const { db, storage, workerId, delivery } = runtime
   const now = runtime.clock.now().getTime()
-  return db.transaction().execute(async (trx) => {
+  return retryTransient(runtime, () => db.transaction().execute(async (trx) => {
     let query = trx.selectFrom('ordo_job').select('id')
     if (names) query = query.where('name', 'in', names.length > 0 ? [...names] : [''])
     const due = await skipLockedRows(
@@ -108,7 +108,7 @@ async function claimDueJobs(runtime: Runtime, limit: number, names?: readonly st
       .where('id', 'in', ids)
       .execute()
     return trx.selectFrom('ordo_job').selectAll().where('id', 'in', ids).orderBy('run_at').orderBy('id').execute()
-  })
+  }))
 }
 
 /** Runs one claimed job: the job's writes and its completion commit together. */
