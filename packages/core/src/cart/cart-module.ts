@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely'
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { z } from 'zod'
 import type { CatalogInternal } from '../catalog/catalog-module.js'
 import { OrdoError } from '../errors.js'
@@ -15,6 +14,7 @@ import { runInTransaction, type UnitOfWork } from '../unit-of-work.js'
 import { parseInput } from '../validation.js'
 import type { CartItemTable, CartTable } from './cart-schema.js'
 import type { AbandonedCart, Address, Cart, CartContact, CreateCartInput } from './cart-types.js'
+import { addressSchema, MAX_TEXT, toE164 } from './contact-schema.js'
 
 export { cartMigrations, type CartTables } from './cart-schema.js'
 
@@ -73,7 +73,6 @@ export interface CartInternal {
   pricingContext(row: CartTable, at: Date): PricingContext
 }
 
-const MAX_TEXT = 2000
 const id = z.string().min(1).max(64)
 const sku = z.string().trim().min(1).max(100)
 const quantity = z.number().int()
@@ -103,20 +102,6 @@ const contactSchema = z.strictObject({
   phone: z.string().trim().max(40).nullable().optional(),
   email: z.email().max(255).nullable().optional(),
 })
-const addressSchema = z
-  .strictObject({
-    country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 code such as RU'),
-    region: z.string().max(255).optional(),
-    city: z.string().trim().min(1).max(255),
-    postalCode: z.string().trim().max(20).optional(),
-    street: z.string().max(255).optional(),
-    house: z.string().max(50).optional(),
-    apartment: z.string().max(50).optional(),
-    comment: z.string().max(MAX_TEXT).optional(),
-    lat: z.number().min(-90).max(90).optional(),
-    lon: z.number().min(-180).max(180).optional(),
-  })
-  .nullable()
 const couponSchema = z.string().trim().min(1).max(64)
 
 interface CartDeps {
@@ -130,7 +115,7 @@ interface CartDeps {
 export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartApi; internal: CartInternal } {
   const maxQuantity = runtime.config.cart?.maxQuantityPerLine ?? 999
   const maxLines = runtime.config.cart?.maxLines ?? 200
-  const defaultCountry = (runtime.config.cart?.defaultCountry ?? 'RU') as CountryCode
+  const defaultCountry = runtime.config.cart?.defaultCountry ?? 'RU'
 
   function pricingContext(row: CartTable, at: Date): PricingContext {
     return {
@@ -260,13 +245,13 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
   }
 
   function normalisePhone(phone: string): string {
-    const parsed = parsePhoneNumberFromString(phone, defaultCountry)
-    if (!parsed || !parsed.isValid()) {
+    const e164 = toE164(phone, defaultCountry)
+    if (!e164) {
       throw new OrdoError('VALIDATION', `"${phone}" is not a valid phone number (numbers without a country code are read as ${defaultCountry}).`, {
         details: { command: 'carts.setContact', issues: [{ path: 'phone', message: 'invalid phone number' }] },
       })
     }
-    return parsed.number
+    return e164
   }
 
   async function couponFailure(db: Kysely<Database>, row: CartTable, code: string, at: Date): Promise<never | void> {

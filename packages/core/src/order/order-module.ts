@@ -1,6 +1,5 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { z } from 'zod'
 import type { Address, ChannelAttribution } from '../cart/cart-types.js'
 import type { CatalogInternal } from '../catalog/catalog-module.js'
@@ -15,6 +14,7 @@ import type { PriceBreakdown, PricingContext } from '../pricing/index.js'
 import type { PricingInternal } from '../pricing/pricing-module.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
 import type { Runtime } from '../runtime.js'
+import { addressSchema, MAX_TEXT, toE164 } from '../cart/contact-schema.js'
 import type { Database } from '../storage/database.js'
 import { newId } from '../storage/ids.js'
 import { affected } from '../storage/sql-helpers.js'
@@ -167,25 +167,10 @@ interface OrderDeps {
   catalog: CatalogInternal
 }
 
-const MAX_TEXT = 2000
 const idSchema = z.string().min(1).max(64)
 const actor = z.string().trim().min(1).max(191)
 const expectedVersion = z.number().int().min(1).optional()
 const commandBase = { actor, expectedVersion }
-const addressSchema = z
-  .strictObject({
-    country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 code such as RU'),
-    region: z.string().max(255).optional(),
-    city: z.string().trim().min(1).max(255),
-    postalCode: z.string().trim().max(20).optional(),
-    street: z.string().max(255).optional(),
-    house: z.string().max(50).optional(),
-    apartment: z.string().max(50).optional(),
-    comment: z.string().max(MAX_TEXT).optional(),
-    lat: z.number().min(-90).max(90).optional(),
-    lon: z.number().min(-180).max(180).optional(),
-  })
-  .nullable()
 const skuSchema = z.string().trim().min(1).max(100)
 const ORDER_OWNER = 'order'
 const MAX_AUTO_STEPS = 10
@@ -203,7 +188,7 @@ export function createOrderModule(
   const maxAttempts = settings.confirmationCode?.maxAttempts ?? 5
   const noAnswerLimit = settings.autoCancelAfterNoAnswer ?? null
   const maxQuantity = runtime.config.cart?.maxQuantityPerLine ?? 999
-  const defaultCountry = (runtime.config.cart?.defaultCountry ?? 'RU') as CountryCode
+  const defaultCountry = (runtime.config.cart?.defaultCountry ?? 'RU')
   const owner = (orderId: string) => ({ ownerType: ORDER_OWNER, ownerId: orderId })
 
   /** Read at each call: plugins extend the machine after the module is created. */
@@ -1091,8 +1076,7 @@ export function createOrderModule(
   }
 
   function normalisePhone(phone: string): string {
-    const parsed = parsePhoneNumberFromString(phone, defaultCountry)
-    return parsed?.isValid() ? parsed.number : phone
+    return toE164(phone, defaultCountry) ?? phone
   }
 
   const jobs: Record<string, JobDefinition<any>> = {
