@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtime.js'
 import { COLUMN, type OrdoMigration } from '../storage/migration.js'
-import { insertIgnoringConflicts } from '../storage/sql-helpers.js'
+import { affected, insertIgnoringConflicts } from '../storage/sql-helpers.js'
+import { retryTransient } from '../unit-of-work.js'
 
 /** Named counters handed out in blocks (order numbers). */
 export interface SequenceTable {
@@ -61,16 +62,24 @@ export class OrderNumbers {
   async #takeBlock(): Promise<void> {
     const { db, storage } = this.#runtime
     const size = this.#blockSize
-    const taken = await db.transaction().execute(async (trx) => {
-      await insertIgnoringConflicts(trx.insertInto('ordo_sequence').values({ name: 'order_number', next_value: this.#start }), storage.capabilities).execute()
-      await trx
-        .updateTable('ordo_sequence')
-        .set((eb) => ({ next_value: eb('next_value', '+', size) }))
-        .where('name', '=', 'order_number')
-        .execute()
-      const row = await trx.selectFrom('ordo_sequence').select('next_value').where('name', '=', 'order_number').executeTakeFirstOrThrow()
-      return Number(row.next_value)
-    })
+    const taken = await retryTransient(this.#runtime, () =>
+      db.transaction().execute(async (trx) => {
+        // Update first: the row exists after the very first block, and an insert-ignore on an
+        // existing row would take a shared lock that two processes then both try to upgrade.
+        const bump = () =>
+          trx
+            .updateTable('ordo_sequence')
+            .set((eb) => ({ next_value: eb('next_value', '+', size) }))
+            .where('name', '=', 'order_number')
+            .executeTakeFirst()
+        if (affected(await bump()) === 0) {
+          await insertIgnoringConflicts(trx.insertInto('ordo_sequence').values({ name: 'order_number', next_value: this.#start }), storage.capabilities).execute()
+          await bump()
+        }
+        const row = await trx.selectFrom('ordo_sequence').select('next_value').where('name', '=', 'order_number').executeTakeFirstOrThrow()
+        return Number(row.next_value)
+      }),
+    )
     this.#next = taken - size
     this.#end = taken - 1
   }

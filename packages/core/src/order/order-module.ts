@@ -415,13 +415,8 @@ export function createOrderModule(
       for (const variantId of changed) await deps.inventory.release(uow, { ...owner(row.id), variantId })
       const toReserve = changed.filter((v) => (after.get(v) ?? 0) > 0).map((variantId) => ({ variantId, quantity: after.get(variantId)! }))
       if (toReserve.length > 0) {
-        const expires = can(machine(), row.status, ORDER_CAPABILITIES.expires) && row.reservation_expires_at !== null
-        await deps.inventory.reserve(uow, {
-          ...owner(row.id),
-          lines: toReserve,
-          expiresAt: expires ? new Date(Number(row.reservation_expires_at)) : null,
-          region: row.region,
-        })
+        // No expiry on the hold itself: the order's own expiry rule cancels it and releases the stock.
+        await deps.inventory.reserve(uow, { ...owner(row.id), lines: toReserve, expiresAt: null, region: row.region })
       }
 
       const totalsBefore = totalsOfRow(row)
