@@ -86,5 +86,8 @@ export * from './pricing/index.js'
 export * from './cart/index.js'
 export * from './checkout/index.js'
 export * from './order/index.js'
+
+// Ports for adapters
+export * from './payment/payment-provider.js'
 export { parseInput } from './validation.js'
 export type { InputIssue } from './validation.js'
