@@ -18,7 +18,9 @@ export interface StatementCounter {
   logging: boolean
   /** SQL text of the statements executed while `logging` was on. */
   log: string[]
-  /** Sets `count` to 0 and empties `log`. */
+  /** Milliseconds each logged statement took, from the call to its result (same order as `log`). */
+  durations: number[]
+  /** Sets `count` to 0 and empties `log` and `durations`. */
   reset(): void
 }
 
@@ -28,9 +30,11 @@ export function countingStorage(storage: StorageDialect): { storage: StorageDial
     count: 0,
     logging: false,
     log: [],
+    durations: [],
     reset() {
       this.count = 0
       this.log = []
+      this.durations = []
     },
   }
   const wrapped: StorageDialect = {
@@ -72,8 +76,14 @@ function countingDriver(driver: Driver, counter: StatementCounter): Driver {
           if (key === 'executeQuery') {
             return <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
               counter.count++
-              if (counter.logging) counter.log.push(query.sql)
-              return target.executeQuery<R>(query)
+              if (!counter.logging) return target.executeQuery<R>(query)
+              counter.log.push(query.sql)
+              const at = counter.durations.length
+              counter.durations.push(0)
+              const start = performance.now()
+              return target.executeQuery<R>(query).finally(() => {
+                counter.durations[at] = performance.now() - start
+              })
             }
           }
           const value = Reflect.get(target, key, target) as unknown
@@ -99,6 +109,20 @@ function countingDriver(driver: Driver, counter: StatementCounter): Driver {
   if (driver.rollbackToSavepoint) counting.rollbackToSavepoint = (c, name, compile) => driver.rollbackToSavepoint!(c, name, compile)
   if (driver.releaseSavepoint) counting.releaseSavepoint = (c, name, compile) => driver.releaseSavepoint!(c, name, compile)
   return counting
+}
+
+/** Total milliseconds per `<verb> <table>` group of logged statements (divided by `per`), most expensive first. */
+export function durationBreakdown(log: readonly string[], durations: readonly number[], per = 1): Record<string, number> {
+  const groups = new Map<string, number>()
+  log.forEach((sql, i) => {
+    const key = statementKey(sql)
+    groups.set(key, (groups.get(key) ?? 0) + (durations[i] ?? 0))
+  })
+  return Object.fromEntries(
+    [...groups]
+      .sort((a, b) => b[1] - a[1])
+      .map(([key, ms]) => [key, Math.round((ms / per) * 1000) / 1000]),
+  )
 }
 
 /**

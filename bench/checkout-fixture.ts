@@ -1,0 +1,654 @@
+// Shared by the checkout scenarios (checkout.placeOrder.*, checkout.flow.*):
+// the shop they seed, the storefront flow a shop's code drives, and the raw-SQL
+// baselines (one order's rows written with the raw driver; a hand-written
+// storefront flow) on Ordo's own schema.
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import type { Commerce } from '@ordo/core'
+import { newId } from '@ordo/core'
+import { latencySummary, perSecond, startTimer } from './harness.js'
+import { statementBreakdown, type StatementCounter } from './counting-storage.js'
+
+/** Where PostgreSQL runs; a fresh schema per run is created and dropped there. */
+export const PG_URL = process.env.ORDO_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+/** Variants in the catalog, one product each, all stocked in one warehouse. */
+export const SKUS = 200
+/** Units received per variant: no order ever runs out. */
+export const STOCK = 100_000_000
+/** Lines per cart. */
+export const LINES = 3
+
+export const sku = (i: number) => `SKU-${String(i).padStart(4, '0')}`
+
+/** The 3 distinct SKUs of cart `i` (spread over the catalog, so concurrent orders rarely share a stock row). */
+export function cartSkus(i: number): string[] {
+  return Array.from({ length: LINES }, (_, k) => sku((i * 7 + k * 67) % SKUS))
+}
+
+export const CONTACT = { name: 'Иван Петров', phone: '+7 916 123-45-67', email: 'Ivan.Petrov@example.com' }
+export const ADDRESS = {
+  country: 'RU',
+  region: 'Москва',
+  city: 'Москва',
+  postalCode: '125009',
+  street: 'Тверская',
+  house: '7',
+  apartment: '12',
+  comment: 'Домофон 12',
+}
+
+/** What the storefront flow does today, in order. */
+export const FLOW_STEPS = [
+  'carts.create',
+  `carts.addItem x${LINES}`,
+  'carts.setContact',
+  'carts.setShippingAddress',
+  'checkout.placeOrder (payment method pay_later, no delivery)',
+] as const
+
+/** Steps of the issue's flow that Ordo cannot do yet (later issues): not run, not faked. */
+export const MISSING_STEPS = ['choose delivery (not built yet)', 'choose payment method (not built yet: orders are pay_later)', 'settle a test payment (not built yet)'] as const
+
+export const positiveInt = (name: string, fallback: number): number => {
+  const raw = process.env[name]
+  const value = raw === undefined ? fallback : Number(raw)
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`)
+  return value
+}
+
+/** Imports the catalog (one base price each) and receives {@link STOCK} of every SKU at one warehouse. */
+export async function seedShop(shop: Commerce): Promise<{ locationId: string }> {
+  await shop.catalog.import(
+    Array.from({ length: SKUS }, (_, i) => ({
+      handle: `product-${i}`,
+      name: `Футболка ${i}`,
+      vatRate: 'vat22' as const,
+      paymentSubject: 'commodity' as const,
+      sku: sku(i),
+      variantName: `Вариант ${i}`,
+      weightGrams: 200 + i,
+      costPrice: 40_000 + i * 10,
+      prices: [{ priceList: 'base-RUB', amount: 99_000 + i * 100 }],
+    })),
+  )
+  const location = await shop.inventory.createLocation({ code: 'main', name: 'Main warehouse', type: 'warehouse' })
+  for (let i = 0; i < SKUS; i++) {
+    const variant = await shop.catalog.getVariantBySku(sku(i))
+    await shop.inventory.receive({ variantId: variant!.id, locationId: location.id, delta: STOCK, key: `seed-${i}` })
+  }
+  return { locationId: location.id }
+}
+
+/** The flow up to (not including) placeOrder: returns the cart id. */
+export async function fillCart(shop: Commerce, i: number): Promise<string> {
+  const cart = await shop.carts.create({ channel: { source: 'bench', medium: 'cpc', campaign: 'checkout' } })
+  for (const code of cartSkus(i)) await shop.carts.addItem(cart.id, { sku: code, quantity: 1 + (i % 2) })
+  await shop.carts.setContact(cart.id, CONTACT)
+  await shop.carts.setShippingAddress(cart.id, ADDRESS)
+  return cart.id
+}
+
+export const idempotencyKey = (tag: string, i: number) => `bench-${tag}-${i}-${'x'.repeat(8)}`
+
+/** Names of the steps {@link runFlow} reports, in order. */
+export const STEP_NAMES = ['create', 'addItem', 'setContact', 'setShippingAddress', 'placeOrder'] as const
+export type StepName = (typeof STEP_NAMES)[number]
+
+/** Per-step totals over many flows: ms and statements. */
+export class StepTotals {
+  readonly ms: Record<StepName, number> = { create: 0, addItem: 0, setContact: 0, setShippingAddress: 0, placeOrder: 0 }
+  readonly statements: Record<StepName, number> = { create: 0, addItem: 0, setContact: 0, setShippingAddress: 0, placeOrder: 0 }
+  perOrder(orders: number, what: 'ms' | 'statements'): Record<string, number> {
+    const digits = what === 'ms' ? 1000 : 100
+    return Object.fromEntries(STEP_NAMES.map((s) => [s, Math.round((this[what][s] / orders) * digits) / digits]))
+  }
+}
+
+/** The whole storefront flow for shopper `i`, as a shop's code drives it; returns the order id. */
+export async function runFlow(shop: Commerce, i: number, tag: string, counter: StatementCounter, totals: StepTotals): Promise<string> {
+  const step = async <T>(name: StepName, fn: () => Promise<T>): Promise<T> => {
+    const before = counter.count
+    const timer = startTimer()
+    const result = await fn()
+    totals.ms[name] += timer.ms()
+    totals.statements[name] += counter.count - before
+    return result
+  }
+  const cart = await step('create', () => shop.carts.create({ channel: { source: 'bench', medium: 'cpc', campaign: 'checkout' } }))
+  for (const code of cartSkus(i)) await step('addItem', () => shop.carts.addItem(cart.id, { sku: code, quantity: 1 + (i % 2) }))
+  await step('setContact', () => shop.carts.setContact(cart.id, CONTACT))
+  await step('setShippingAddress', () => shop.carts.setShippingAddress(cart.id, ADDRESS))
+  const order = await step('placeOrder', () => shop.checkout.placeOrder(cart.id, { idempotencyKey: idempotencyKey(tag, i) }))
+  return order.id
+}
+
+// ------------------------------------------------------------------ raw SQL
+
+/** A transaction of the raw driver: statements with `?` placeholders. */
+export interface RawTx {
+  /** Runs a write; returns the rows it changed. */
+  run(sql: string, params: readonly unknown[]): Promise<number>
+  /** Runs a read. */
+  all<R = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<R[]>
+}
+
+/** The raw driver the baselines use: prepared statements, one transaction per command. */
+export interface RawDb {
+  transaction<T>(fn: (tx: RawTx) => Promise<T>): Promise<T>
+  /** Statements run, BEGIN and COMMIT included (the same way the counting storage counts Ordo's). */
+  statements: number
+  close(): Promise<void>
+}
+
+/**
+ * better-sqlite3 with Ordo's pragmas and a prepared-statement cache. One
+ * transaction at a time (callers run sequentially).
+ */
+export function rawSqlite(filename: string): RawDb {
+  const db = new Database(filename, { timeout: 5000 })
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  const cache = new Map<string, Database.Statement>()
+  const prepared = (sql: string) => {
+    let statement = cache.get(sql)
+    if (!statement) cache.set(sql, (statement = db.prepare(sql)))
+    return statement
+  }
+  const begin = db.prepare('begin immediate')
+  const commit = db.prepare('commit')
+  const rollback = db.prepare('rollback')
+  let busy = false
+  const raw: RawDb = {
+    statements: 0,
+    async transaction(fn) {
+      if (busy) throw new Error('rawSqlite: one transaction at a time')
+      busy = true
+      raw.statements++
+      begin.run()
+      try {
+        const result = await fn(tx)
+        raw.statements++
+        commit.run()
+        return result
+      } catch (error) {
+        if (db.inTransaction) rollback.run()
+        throw error
+      } finally {
+        busy = false
+      }
+    },
+    async close() {
+      db.close()
+    },
+  }
+  const tx: RawTx = {
+    async run(sql, params) {
+      raw.statements++
+      return prepared(sql).run(...params).changes
+    },
+    async all<R>(sql: string, params: readonly unknown[]) {
+      raw.statements++
+      return prepared(sql).all(...params) as R[]
+    },
+  }
+  return raw
+}
+
+/** `pg` with named (server-side prepared) statements; each transaction takes a client from a pool of `connections`. */
+export function rawPostgres(schema: string, connections: number): RawDb {
+  const pool = new pg.Pool({ connectionString: PG_URL, max: connections, options: `-c search_path=${schema}` })
+  const names = new Map<string, { name: string; text: string }>()
+  const statement = (sql: string) => {
+    let named = names.get(sql)
+    if (!named) {
+      let n = 0
+      named = { name: `b${names.size}`, text: sql.replace(/\?/g, () => `$${++n}`) }
+      names.set(sql, named)
+    }
+    return named
+  }
+  const raw: RawDb = {
+    statements: 0,
+    async transaction(fn) {
+      const client = await pool.connect()
+      try {
+        raw.statements++
+        await client.query('begin')
+        const tx: RawTx = {
+          async run(sql, params) {
+            raw.statements++
+            const result = await client.query({ ...statement(sql), values: params as unknown[] })
+            return result.rowCount ?? 0
+          },
+          async all<R>(sql: string, params: readonly unknown[]) {
+            raw.statements++
+            const result = await client.query({ ...statement(sql), values: params as unknown[] })
+            return result.rows as R[]
+          },
+        }
+        const result = await fn(tx)
+        raw.statements++
+        await client.query('commit')
+        return result
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined)
+        throw error
+      } finally {
+        client.release()
+      }
+    },
+    async close() {
+      await pool.end()
+    },
+  }
+  return raw
+}
+
+// ------------------------------------------------- one placed order's rows
+
+type Row = Record<string, unknown>
+
+/** The rows Ordo wrote for one placed order, read back to be copied by the raw baselines. */
+export interface OrderTemplate {
+  order: Row
+  lines: Row[]
+  reservations: Row[]
+  transitions: Row[]
+  events: Row[]
+  deliveries: Row[]
+}
+
+/** Reads every row `orderId`'s placement wrote (the cart update aside). */
+export async function readOrderTemplate(db: RawDb, orderId: string): Promise<OrderTemplate> {
+  return db.transaction(async (tx) => {
+    const [order] = await tx.all('select * from ordo_order where id = ?', [orderId])
+    if (!order) throw new Error(`no order ${orderId} to copy`)
+    const events = await tx.all('select * from ordo_event where aggregate_id = ? order by id', [orderId])
+    const deliveries = events.length === 0 ? [] : await tx.all(`select * from ordo_event_delivery where event_id in (${events.map(() => '?').join(', ')})`, events.map((e) => e.id))
+    return {
+      order,
+      lines: await tx.all('select * from ordo_order_line where order_id = ? order by line_no', [orderId]),
+      reservations: await tx.all('select * from ordo_stock_reservation where owner_id = ? order by id', [orderId]),
+      transitions: await tx.all('select * from ordo_transition where entity_id = ? order by id', [orderId]),
+      events,
+      deliveries,
+    }
+  })
+}
+
+/** A cart as the raw baseline sees it: its id and its lines' variants and quantities. */
+export interface RawCart {
+  cartId: string
+  lines: { variantId: string; quantity: number }[]
+}
+
+/** The carts (with their lines) of the given ids, read with the raw driver. */
+export async function readCarts(db: RawDb, cartIds: readonly string[]): Promise<RawCart[]> {
+  const byCart = new Map<string, RawCart>(cartIds.map((id) => [id, { cartId: id, lines: [] }]))
+  await db.transaction(async (tx) => {
+    for (let i = 0; i < cartIds.length; i += 500) {
+      const part = cartIds.slice(i, i + 500)
+      const rows = await tx.all<{ cart_id: string; variant_id: string; quantity: number }>(
+        `select cart_id, variant_id, quantity from ordo_cart_item where cart_id in (${part.map(() => '?').join(', ')}) order by cart_id, added_at, id`,
+        part,
+      )
+      for (const r of rows) byCart.get(r.cart_id)!.lines.push({ variantId: r.variant_id, quantity: Number(r.quantity) })
+    }
+  })
+  return cartIds.map((id) => byCart.get(id)!)
+}
+
+const insertSql = (table: string, columns: readonly string[], rows: number) =>
+  `insert into ${table} (${columns.join(', ')}) values ${Array.from({ length: rows }, () => `(${columns.map(() => '?').join(', ')})`).join(', ')}`
+
+/** See {@link orderWriter}. */
+export interface OrderWriter {
+  place(cart: RawCart, n: number): Promise<void>
+  write(tx: RawTx, cart: RawCart, n: number): Promise<void>
+}
+
+/**
+ * Writes, in one transaction, the rows a placed order writes: the order row,
+ * its lines (one multi-row insert), one conditional stock-level update per
+ * line, the reservations, the history row, the events (and deliveries, if
+ * Ordo wrote any) and the cart's conversion — copied from `template` with
+ * fresh ids, this cart's variants and quantities. No reads, no pricing, no
+ * validation: the floor of placing an order on this schema.
+ */
+export function orderWriter(db: RawDb, template: OrderTemplate, locationId: string): OrderWriter {
+  const orderColumns = Object.keys(template.order)
+  const lineColumns = Object.keys(template.lines[0]!)
+  const reservationColumns = Object.keys(template.reservations[0]!)
+  const transitionColumns = Object.keys(template.transitions[0] ?? {})
+  const eventColumns = Object.keys(template.events[0]!)
+  const deliveryColumns = Object.keys(template.deliveries[0] ?? {})
+  const reserve =
+    'update ordo_stock_level set reserved = reserved + ?, updated_at = ? where variant_id = ? and location_id = ? and on_hand - reserved >= ?'
+  const convert = "update ordo_cart set status = 'converted', converted_to = ?, updated_at = ? where id = ? and status = 'active'"
+  const values = (columns: readonly string[], row: Row, patch: Row) => columns.map((c) => (c in patch ? patch[c] : row[c]))
+
+  const write = async (tx: RawTx, cart: RawCart, n: number): Promise<void> => {
+      const now = Date.now()
+      const orderId = newId()
+      await tx.run(
+        insertSql('ordo_order', orderColumns, 1),
+        values(orderColumns, template.order, {
+          id: orderId,
+          number: String(900_000_000 + n),
+          cart_id: cart.cartId,
+          idempotency_key: `raw-${n}-${orderId}`,
+          placed_at: now,
+          updated_at: now,
+          reservation_expires_at: now + 86_400_000,
+        }),
+      )
+      const lines = cart.lines.map((l, i) => ({ ...l, template: template.lines[i % template.lines.length]! }))
+      await tx.run(
+        insertSql('ordo_order_line', lineColumns, lines.length),
+        lines.flatMap((l, i) => values(lineColumns, l.template, { id: newId(), order_id: orderId, line_no: i + 1, variant_id: l.variantId, quantity: l.quantity })),
+      )
+      for (const l of [...cart.lines].sort((a, b) => (a.variantId < b.variantId ? -1 : 1))) {
+        const changed = await tx.run(reserve, [l.quantity, now, l.variantId, locationId, l.quantity])
+        if (changed !== 1) throw new Error(`raw baseline: out of stock for ${l.variantId}`)
+      }
+      await tx.run(
+        insertSql('ordo_stock_reservation', reservationColumns, cart.lines.length),
+        cart.lines.flatMap((l, i) =>
+          values(reservationColumns, template.reservations[i % template.reservations.length]!, {
+            id: newId(),
+            owner_id: orderId,
+            variant_id: l.variantId,
+            location_id: locationId,
+            quantity: l.quantity,
+            created_at: now,
+          }),
+        ),
+      )
+      for (const t of template.transitions) await tx.run(insertSql('ordo_transition', transitionColumns, 1), values(transitionColumns, t, { id: newId(), entity_id: orderId, at: now }))
+      const eventIds = template.events.map(() => newId())
+      await tx.run(
+        insertSql('ordo_event', eventColumns, template.events.length),
+        template.events.flatMap((e, i) => values(eventColumns, e, { id: eventIds[i], aggregate_id: orderId, occurred_at: now })),
+      )
+      if (template.deliveries.length > 0) {
+        const eventIndex = new Map(template.events.map((e, i) => [e.id, i]))
+        await tx.run(
+          insertSql('ordo_event_delivery', deliveryColumns, template.deliveries.length),
+          template.deliveries.flatMap((d) => values(deliveryColumns, d, { id: newId(), event_id: eventIds[eventIndex.get(d.event_id)!], next_attempt_at: now })),
+        )
+      }
+      if ((await tx.run(convert, [orderId, now, cart.cartId])) !== 1) throw new Error(`raw baseline: cart ${cart.cartId} was not active`)
+  }
+  return {
+    /** Writes the order of `cart` in a transaction of its own. */
+    place: (cart: RawCart, n: number): Promise<void> => db.transaction((tx) => write(tx, cart, n)),
+    /** Writes the order of `cart` inside the caller's transaction. */
+    write,
+  }
+}
+
+// ------------------------------------------- a hand-written storefront flow
+
+/** What {@link rawFlow} needs: the base price list, the warehouse, a cart row to copy and the order writer. */
+export interface RawFlowContext {
+  priceListId: string
+  locationId: string
+  cartTemplate: Row
+  orders: OrderWriter
+}
+
+/** Reads what {@link rawFlow} needs from a seeded database (a cart row to copy from `cartId`). */
+export async function rawFlowContext(db: RawDb, cartId: string, orders: OrderWriter, locationId: string): Promise<RawFlowContext> {
+  return db.transaction(async (tx) => {
+    const [list] = await tx.all<{ id: string }>("select id from ordo_price_list where code = 'base-RUB'", [])
+    const [cart] = await tx.all('select * from ordo_cart where id = ?', [cartId])
+    if (!list || !cart) throw new Error('raw flow: seed the shop and place one order first')
+    return { priceListId: list.id, locationId, cartTemplate: cart, orders }
+  })
+}
+
+/**
+ * The storefront flow hand-written on Ordo's schema with the raw driver: the
+ * same commands, one transaction each, writing the rows Ordo writes (cart,
+ * lines, the quote on the cart, an event per command as Ordo emits them, the
+ * order's rows) with the fewest reads a correct implementation needs: the
+ * variant and its base price by SKU, its free stock, the cart's lines with
+ * prices for the quote, the cart at checkout. No pricing engine (base price ×
+ * quantity, VAT included), no promotions, no validation library.
+ */
+export async function rawFlow(db: RawDb, ctx: RawFlowContext, i: number): Promise<void> {
+  const now = () => Date.now()
+  const event = (tx: RawTx, type: string, aggregateId: string, data: unknown) =>
+    tx.run('insert into ordo_event (id, type, aggregate_id, payload, occurred_at) values (?, ?, ?, ?, ?)', [newId(), type, aggregateId, JSON.stringify(data), now()])
+  const quote = async (tx: RawTx, cartId: string) => {
+    const rows = await tx.all<{ id: string; variant_id: string; sku: string; quantity: number; amount: number }>(
+      'select i.id, i.variant_id, i.sku, i.quantity, p.amount from ordo_cart_item i join ordo_price p on p.variant_id = i.variant_id and p.price_list_id = ? where i.cart_id = ? order by i.added_at, i.id',
+      [ctx.priceListId, cartId],
+    )
+    const lines: Record<string, { sku: string; unitPrice: number; total: number }> = {}
+    let total = 0
+    for (const r of rows) {
+      const line = { sku: r.sku, unitPrice: Number(r.amount), total: Number(r.amount) * Number(r.quantity) }
+      lines[r.id] = line
+      total += line.total
+    }
+    return { rows, json: JSON.stringify({ total, lines }) }
+  }
+
+  const cartId = newId()
+  await db.transaction(async (tx) => {
+    const columns = Object.keys(ctx.cartTemplate)
+    const row: Row = { ...ctx.cartTemplate, id: cartId, status: 'active', version: 1, created_at: now(), updated_at: now(), converted_to: null, quote: null }
+    for (const c of ['contact_name', 'contact_phone', 'contact_email', 'shipping_address']) row[c] = null
+    await tx.run(insertSql('ordo_cart', columns, 1), columns.map((c) => row[c]))
+    await event(tx, 'cart.created', cartId, { cartId, customerId: null, channelSource: row.channel_source })
+  })
+  let version = 1
+  for (const code of cartSkus(i)) {
+    const quantity = 1 + (i % 2)
+    await db.transaction(async (tx) => {
+      const [variant] = await tx.all<{ id: string; status: string; amount: number }>(
+        'select v.id, v.status, p.amount from ordo_variant v join ordo_price p on p.variant_id = v.id and p.price_list_id = ? where v.sku = ?',
+        [ctx.priceListId, code],
+      )
+      if (!variant || variant.status !== 'active') throw new Error(`raw flow: no active SKU ${code}`)
+      const [stock] = await tx.all<{ available: number }>('select on_hand - reserved as available from ordo_stock_level where variant_id = ? and location_id = ?', [variant.id, ctx.locationId])
+      if (!stock || Number(stock.available) < quantity) throw new Error(`raw flow: out of stock ${code}`)
+      await tx.run('insert into ordo_cart_item (id, cart_id, variant_id, sku, quantity, added_at) values (?, ?, ?, ?, ?, ?)', [newId(), cartId, variant.id, code, quantity, now()])
+      const { json } = await quote(tx, cartId)
+      await tx.run('update ordo_cart set version = ?, updated_at = ?, quote = ? where id = ?', [++version, now(), json, cartId])
+      await event(tx, 'cart.items_changed', cartId, { cartId, sku: code, quantity, change: 'added' })
+    })
+  }
+  await db.transaction(async (tx) => {
+    const phone = '+79161234567'
+    const email = CONTACT.email.toLowerCase()
+    await tx.run('update ordo_cart set contact_name = ?, contact_phone = ?, contact_email = ?, version = ?, updated_at = ? where id = ?', [CONTACT.name, phone, email, ++version, now(), cartId])
+    await event(tx, 'cart.contact_set', cartId, { cartId, phone, email })
+  })
+  await db.transaction(async (tx) => {
+    await tx.run('update ordo_cart set shipping_address = ?, version = ?, updated_at = ? where id = ?', [JSON.stringify(ADDRESS), ++version, now(), cartId])
+  })
+  // Checkout: read the cart and its priced lines, compare with the quote, then the same writes as the placeOrder floor.
+  await db.transaction(async (tx) => {
+    const [row] = await tx.all<{ status: string; quote: string; contact_phone: string | null }>('select status, quote, contact_phone from ordo_cart where id = ?', [cartId])
+    if (!row || row.status !== 'active' || !row.contact_phone) throw new Error('raw flow: cart not ready')
+    const { rows, json } = await quote(tx, cartId)
+    if (json !== row.quote) throw new Error('raw flow: prices changed')
+    await ctx.orders.write(tx, { cartId, lines: rows.map((r) => ({ variantId: r.variant_id, quantity: Number(r.quantity) })) }, i)
+  })
+}
+
+// ------------------------------------------------ flow: Ordo vs hand-written
+
+/** The outcome of {@link compareFlows}: Ordo's and the baseline's flows, measured the same way. */
+export interface FlowComparison {
+  orders: number
+  concurrency: number
+  /** `stepStatements`, `placeOrderStatements` and `breakdown` come from the sequential warm-up (exact per step); the rest from the measured rounds. */
+  ordo: { ms: number; p50: number; p95: number; statements: number; stepMs: StepTotals; stepStatements: StepTotals; warmup: number; breakdown: Record<string, number> }
+  baseline: { ms: number; p50: number; p95: number; statements: number }
+}
+
+/** Runs `count` tasks `fn(from..from+count-1)` on `concurrency` lanes; returns each task's ms and the wall time. */
+export async function lanes(from: number, count: number, concurrency: number, fn: (i: number) => Promise<unknown>) {
+  const samples: number[] = []
+  let next = from
+  const timer = startTimer()
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < from + count) {
+        const i = next++
+        const t = startTimer()
+        await fn(i)
+        samples.push(t.ms())
+      }
+    }),
+  )
+  return { ms: timer.ms(), samples }
+}
+
+/**
+ * Runs `warmup` flows one after another on each side (Ordo's statements
+ * logged: per-step and per-table counts), builds the baseline's context from
+ * the first order Ordo placed (read through `openReader`, a raw connection to
+ * Ordo's database), then `rounds` rounds alternating Ordo and the baseline,
+ * `orders` flows in all per side, `concurrency` shoppers at a time.
+ */
+export async function compareFlows(options: {
+  shop: Commerce
+  counter: StatementCounter
+  baselineDb: RawDb
+  openReader: () => RawDb
+  locationId: string
+  orders: number
+  warmup: number
+  rounds: number
+  concurrency: number
+  log: (line: string) => void
+}): Promise<FlowComparison> {
+  const { shop, counter, baselineDb, orders, warmup, rounds, concurrency } = options
+
+  // Warm-up, sequential: exact statements per step.
+  const stepStatements = new StepTotals()
+  const warmOrderIds: string[] = []
+  counter.reset()
+  counter.logging = true
+  for (let i = 0; i < warmup; i++) warmOrderIds.push(await runFlow(shop, i, 'warm', counter, stepStatements))
+  counter.logging = false
+  const breakdown = statementBreakdown(counter.log, warmup)
+  counter.reset()
+  const reader = options.openReader()
+  let ctx: RawFlowContext
+  try {
+    const template = await readOrderTemplate(reader, warmOrderIds[0]!)
+    ctx = await rawFlowContext(reader, String(template.order.cart_id), orderWriter(baselineDb, template, options.locationId), options.locationId)
+  } finally {
+    await reader.close()
+  }
+  for (let i = 0; i < warmup; i++) await rawFlow(baselineDb, ctx, i)
+
+  const ordoSamples: number[] = []
+  const baseSamples: number[] = []
+  const stepMs = new StepTotals()
+  const sum = { ordoMs: 0, baseMs: 0, ordoStatements: 0, baseStatements: 0 }
+  let done = 0
+  for (let round = 1; round <= rounds; round++) {
+    const count = round < rounds ? Math.ceil(orders / rounds) : orders - done
+    const from = warmup + done
+    counter.reset()
+    const ordo = await lanes(from, count, concurrency, (i) => runFlow(shop, i, `r${round}`, counter, stepMs))
+    const ordoStatements = counter.count
+    baselineDb.statements = 0
+    const base = await lanes(from, count, concurrency, (i) => rawFlow(baselineDb, ctx, i))
+    done += count
+    ordoSamples.push(...ordo.samples)
+    baseSamples.push(...base.samples)
+    sum.ordoMs += ordo.ms
+    sum.baseMs += base.ms
+    sum.ordoStatements += ordoStatements
+    sum.baseStatements += baselineDb.statements
+    options.log(`  round ${round}: ordo ${Math.round(perSecond(count, ordo.ms))} orders/s, baseline ${Math.round(perSecond(count, base.ms))} orders/s`)
+  }
+  const check = options.openReader()
+  await expectOrders(check, warmup + orders, 'flow (Ordo)').finally(() => check.close())
+  await expectOrders(baselineDb, warmup + orders, 'flow (baseline)')
+  return {
+    orders,
+    concurrency,
+    ordo: { ms: sum.ordoMs, ...latencySummary(ordoSamples), statements: sum.ordoStatements, stepMs, stepStatements, warmup, breakdown },
+    baseline: { ms: sum.baseMs, ...latencySummary(baseSamples), statements: sum.baseStatements },
+  }
+}
+
+/** The figure's extras for a {@link FlowComparison}. */
+export function flowExtras(result: FlowComparison): Record<string, unknown> {
+  const { orders, ordo, baseline } = result
+  const round = (n: number, digits = 1000) => Math.round(n * digits) / digits
+  return {
+    orders,
+    concurrentShoppers: result.concurrency,
+    steps: FLOW_STEPS,
+    missingSteps: MISSING_STEPS,
+    p50Ms: round(ordo.p50),
+    p95Ms: round(ordo.p95),
+    baselineP50Ms: round(baseline.p50),
+    baselineP95Ms: round(baseline.p95),
+    statementsPerOrder: round(ordo.statements / orders, 100),
+    placeOrderStatementsPerOrder: round(ordo.stepStatements.statements.placeOrder / ordo.warmup, 100),
+    baselineStatementsPerOrder: round(baseline.statements / orders, 100),
+    statementsPerStep: ordo.stepStatements.perOrder(ordo.warmup, 'statements'),
+    msPerStep: ordo.stepMs.perOrder(orders, 'ms'),
+    statementsByTable: ordo.breakdown,
+  }
+}
+
+// ------------------------------------------------------ PostgreSQL schemas
+
+/** A fresh schema name for one run. */
+export const pgSchemaName = (tag: string) => `ordo_bench_${tag}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+
+/** Drops schemas (and everything in them). */
+export async function dropPgSchemas(schemas: readonly string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL })
+  await client.connect()
+  try {
+    for (const schema of schemas) await client.query(`drop schema if exists "${schema}" cascade`)
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * Copies every Ordo table's rows from schema `from` into schema `to` (both
+ * migrated by Ordo, so the tables have the same columns in the same order),
+ * foreign-key triggers off for the copy.
+ */
+export async function copyPgSchema(from: string, to: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ table_name: string }>(
+      "select table_name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE' and table_name like 'ordo\\_%' and table_name not like 'ordo\\_migration%'",
+      [from],
+    )
+    await client.query('begin')
+    await client.query('set local session_replication_role = replica')
+    for (const { table_name: table } of rows) {
+      await client.query(`delete from "${to}"."${table}"`)
+      await client.query(`insert into "${to}"."${table}" select * from "${from}"."${table}"`)
+    }
+    await client.query('commit')
+    for (const { table_name: table } of rows) await client.query(`analyze "${to}"."${table}"`)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Throws unless the database holds `expected` orders (a run that placed fewer, or replayed, is not a measurement). */
+export async function expectOrders(db: RawDb, expected: number, what: string): Promise<void> {
+  const [row] = await db.transaction((tx) => tx.all<{ n: number | string }>('select count(*) as n from ordo_order', []))
+  if (Number(row?.n) !== expected) throw new Error(`${what}: expected ${expected} orders in the database, found ${row?.n}`)
+}
