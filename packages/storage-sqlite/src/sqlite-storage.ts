@@ -55,7 +55,7 @@ export function sqliteStorage(config: SqliteStorageConfig): StorageDialect {
           database.pragma('synchronous = NORMAL')
           database.pragma(`busy_timeout = ${busyTimeoutMs}`)
           database.pragma('foreign_keys = ON')
-          return database
+          return withStatementCache(database, STATEMENT_CACHE_SIZE)
         },
       })
     },
@@ -82,5 +82,35 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.#config)
+  }
+}
+
+/** Prepared statements kept per connection; Ordo issues a few hundred distinct ones. */
+const STATEMENT_CACHE_SIZE = 500
+
+/**
+ * The database as Kysely sees it, with prepared statements reused by SQL
+ * text: preparing is a fifth of a command's CPU otherwise. A statement still
+ * busy (a streamed query being read) is never handed out twice — the caller
+ * gets a fresh one. Least recently used statements leave first.
+ */
+function withStatementCache(database: Database.Database, size: number) {
+  const cache = new Map<string, Database.Statement>()
+  return {
+    close: () => database.close(),
+    prepare(sql: string): Database.Statement {
+      const cached = cache.get(sql)
+      if (cached && !cached.busy) {
+        cache.delete(sql)
+        cache.set(sql, cached)
+        return cached
+      }
+      const statement = database.prepare(sql)
+      if (!cached) {
+        cache.set(sql, statement)
+        if (cache.size > size) cache.delete(cache.keys().next().value!)
+      }
+      return statement
+    },
   }
 }
