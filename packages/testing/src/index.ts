@@ -18,3 +18,14 @@ export {
 } from './dialects.js'
 export { describeEachDialect, type DialectFixture } from './describe-dialects.js'
 export { recordingSmsGateway, type RecordingSmsGateway } from './recording-sms-gateway.js'
+export { describePaymentProviderContract, type PaymentContractSetup, type PaymentFakeControl } from './payment-contract.js'
+export {
+  startYooKassaFake,
+  type YooKassaFake,
+  type YooKassaFakeOptions,
+  type YooKassaFakePayment,
+  type YooKassaFakePaymentStatus,
+  type YooKassaFakeReceipt,
+  type YooKassaFakeRefund,
+} from './fakes/yookassa-fake.js'
+export { startCloudPaymentsFake, type CloudPaymentsFake, type CloudPaymentsFakeControl, type CloudPaymentsFakeOptions } from './fakes/cloudpayments-fake.js'

@@ -144,12 +144,17 @@ export interface PaymentProvider {
   /** Stable id, e.g. `yookassa`; stored on every payment. */
   readonly id: string
   readonly capabilities: PaymentProviderCapabilities
+  /** Creates the payment at the provider (one- or two-stage); usually `requires_action` with a confirmation URL to send the customer to. */
   createPayment(request: CreatePaymentRequest, context: ProviderCallContext): Promise<ProviderPaymentState>
+  /** Captures a hold, fully or (with `supportsPartialCapture`) partly; the rest of the hold is released. */
   capture(request: { providerPaymentId: string; amount: number; currency: CurrencyCode; receipt: FiscalReceipt | null }, context: ProviderCallContext): Promise<ProviderPaymentState>
   /** Releases a hold (two-stage) or cancels a payment not yet captured. */
   void(request: { providerPaymentId: string }, context: ProviderCallContext): Promise<ProviderPaymentState>
+  /** Refunds captured money, fully or (with `supportsPartialRefund`) partly, with the refund receipt. */
   refund(request: { providerPaymentId: string; amount: number; currency: CurrencyCode; receipt: FiscalReceipt | null }, context: ProviderCallContext): Promise<ProviderRefundState>
+  /** The payment as the provider sees it now: for reconciliation and for verifying `refetch` webhooks. */
   getPayment(providerPaymentId: string, context: Omit<ProviderCallContext, 'idempotencyKey'>): Promise<ProviderPaymentState>
+  /** Verifies (signature) or reads (refetch) a webhook and says what happened and what to answer the provider. */
   parseWebhook(request: WebhookRequest): Promise<ParsedWebhook>
 }
 
