@@ -9,6 +9,8 @@ import type { SmsGateway } from './notify/sms-gateway.js'
 import type { OrdersConfig } from './order/order-types.js'
 import { CURRENCIES, type CurrencyCode } from './money/index.js'
 import type { OrdoPlugin } from './plugin/define-plugin.js'
+import type { PaymentsConfig } from './payment/payment-types.js'
+import { PAYMENT_METHOD_TYPES } from './payment/payment-types.js'
 import type { StorageDialect } from './storage/storage-dialect.js'
 
 /**
@@ -53,6 +55,8 @@ export interface CommerceConfig {
     /** The gateway SMS (confirmation codes…) are sent through. */
     sms?: SmsGateway
   }
+  /** Payment providers, methods and the provider wrapper's timeouts and retries. */
+  payments?: PaymentsConfig
   /** Retries and leases of the outbox relay and the job runner. */
   delivery?: {
     /** @default 10 */
@@ -123,6 +127,48 @@ const configSchema = z.strictObject({
   notify: z
     .strictObject({
       sms: z.looseObject({ id: z.string().min(1), send: fn('a function send(message)') }).optional(),
+    })
+    .optional(),
+  payments: z
+    .strictObject({
+      providers: z
+        .array(
+          z.looseObject({
+            id: z.string().min(1).max(64),
+            capabilities: z.looseObject({ webhookVerification: z.enum(['signature', 'refetch']) }),
+            createPayment: fn('a function createPayment(request, context)'),
+            capture: fn('a function capture(request, context)'),
+            void: fn('a function void(request, context)'),
+            refund: fn('a function refund(request, context)'),
+            getPayment: fn('a function getPayment(id, context)'),
+            parseWebhook: fn('a function parseWebhook(request)'),
+          }),
+        )
+        .optional(),
+      methods: z
+        .array(
+          z.strictObject({
+            code: z.string().trim().min(1).max(64),
+            type: z.enum(PAYMENT_METHOD_TYPES),
+            label: z.string().max(255).optional(),
+            provider: z.string().min(1).max(64).optional(),
+            providerMethod: z.string().min(1).max(64).optional(),
+            twoStage: z.boolean().optional(),
+            regions: z.array(z.string().min(1).max(64)).optional(),
+            deliveryTypes: z.array(z.string().min(1).max(64)).optional(),
+            minAmount: z.number().int().nonnegative().optional(),
+            maxAmount: z.number().int().positive().optional(),
+            feeBasisPoints: z.number().int().min(-10_000).max(10_000).optional(),
+            feeFixed: z.number().int().optional(),
+          }),
+        )
+        .optional(),
+      timeoutMs: positiveInt.max(600_000).optional(),
+      maxAttempts: positiveInt.max(20).optional(),
+      retryBackoffMs: z.number().int().nonnegative().max(60_000).optional(),
+      reconcileAfterMinutes: positiveInt.max(60 * 24 * 30).optional(),
+      holdDays: positiveInt.max(60).optional(),
+      onHoldExpiry: z.enum(['capture', 'void']).optional(),
     })
     .optional(),
   delivery: z

@@ -53,6 +53,12 @@ export const ORDO_ERROR_CODES = {
   CART_INCOMPLETE: 'CART_INCOMPLETE',
   /** The entity's current state lacks the capability the command needs (an order past packing can no longer change its lines); `details` name the `state` and the `capability`. */
   NOT_ALLOWED_IN_STATE: 'NOT_ALLOWED_IN_STATE',
+  /** A payment provider call failed (declined requests, or retryable failures after the last attempt); `details` name the provider, operation, attempts and vendor code. */
+  PAYMENT_PROVIDER: 'PAYMENT_PROVIDER',
+  /** The payment method is unknown, disabled, or not offered for this order (region, delivery, amount); `details.method` names it. */
+  PAYMENT_METHOD_UNAVAILABLE: 'PAYMENT_METHOD_UNAVAILABLE',
+  /** A capture above the hold or a refund above captured − refunded; `details.available` says what is left. */
+  AMOUNT_EXCEEDS_AVAILABLE: 'AMOUNT_EXCEEDS_AVAILABLE',
   /** No job handler is registered for a scheduled job's name. */
   UNKNOWN_JOB: 'UNKNOWN_JOB',
   /** The database failed or is misconfigured; `cause` carries the driver error. */

@@ -88,6 +88,6 @@ export * from './checkout/index.js'
 export * from './order/index.js'
 
 // Ports for adapters
-export * from './payment/payment-provider.js'
+export * from './payment/index.js'
 export { parseInput } from './validation.js'
 export type { InputIssue } from './validation.js'

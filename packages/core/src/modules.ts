@@ -6,6 +6,7 @@ import { createOrderModule, orderMigrations, type OrderApi } from './order/order
 import { buildOrderMachine } from './order/order-machine.js'
 import { checkoutMigrations, createCheckoutModule, type CheckoutApi } from './checkout/checkout-module.js'
 import { createPromotionsModule, type PromotionsApi } from './promotions/promotions-module.js'
+import { createPaymentModule, paymentMigrations, type PaymentApi } from './payment/payment-module.js'
 import type { Runtime } from './runtime.js'
 import { cartMigrations } from './cart/cart-module.js'
 import { catalogMigrations } from './catalog/catalog-module.js'
@@ -23,6 +24,7 @@ export const CORE_MIGRATIONS: readonly OrdoMigration[] = [
   ...cartMigrations,
   ...orderMigrations,
   ...checkoutMigrations,
+  ...paymentMigrations,
 ]
 
 /**
@@ -45,6 +47,8 @@ export interface CoreModules {
   readonly orders: OrderApi
   /** Placing orders from carts. */
   readonly checkout: CheckoutApi
+  /** Payments: methods, the payment machine, providers, webhooks, refunds, cash-on-delivery settlement, fiscal receipts. */
+  readonly payments: PaymentApi
 }
 
 /** Creates every core module on the runtime, in dependency order. */
@@ -66,6 +70,8 @@ export function createModules(runtime: Runtime): CoreModules {
   runtime.machines.set('order', { machine: buildOrderMachine(runtime.config.orders ?? {}), event: 'order.status_changed' })
   const orders = createOrderModule(runtime, { inventory: inventory.internal, promotions: promotions.internal, pricing: pricing.internal, catalog: catalog.internal })
   for (const [name, job] of Object.entries(orders.jobs)) runtime.jobs.set(name, job)
+  const payments = createPaymentModule(runtime, { orders: orders.internal })
+  for (const [name, job] of Object.entries(payments.jobs)) runtime.jobs.set(name, job)
   const checkout = createCheckoutModule(runtime, {
     carts: carts.internal,
     orders: orders.internal,
@@ -81,5 +87,6 @@ export function createModules(runtime: Runtime): CoreModules {
     carts: carts.api,
     orders: orders.api,
     checkout: checkout.api,
+    payments: payments.api,
   }
 }

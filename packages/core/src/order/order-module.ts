@@ -158,6 +158,12 @@ export interface OrderInternal {
   findByIdempotencyKey(db: Kysely<Database>, key: string): Promise<Order | undefined>
   /** The order with this id, if any. */
   get(db: Kysely<Database>, id: string): Promise<Order | undefined>
+  /**
+   * Takes a transition of the order machine inside the caller's unit of work
+   * (payments moving a paid order on), exactly as `shop.orders.transition`
+   * does: guards, history, effects, automatic transitions, version bump.
+   */
+  transition(uow: UnitOfWork, orderId: string, transition: string, request: { actor: string; reason?: string | null; note?: string | null }): Promise<Order>
 }
 
 interface OrderDeps {
@@ -634,6 +640,11 @@ export function createOrderModule(
       const row = await db.selectFrom('ordo_order').selectAll().where('idempotency_key', '=', key).executeTakeFirst()
       if (!row) return undefined
       return toOrder(machine(), row, (await loadLines(db, [row.id])).get(row.id) ?? [])
+    },
+    async transition(uow, orderId, name, request) {
+      const { row, lines } = await loadOrder(uow.db, orderId)
+      const saved = await move(uow, row, lines, name, request)
+      return toOrder(machine(), saved, lines)
     },
     async get(db, id) {
       const row = await db.selectFrom('ordo_order').selectAll().where('id', '=', id).executeTakeFirst()

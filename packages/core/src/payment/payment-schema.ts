@@ -1,0 +1,205 @@
+import type { OrdoMigration } from '../storage/migration.js'
+import { COLUMN } from '../storage/migration.js'
+
+/** One payment of an order: a method, its provider's payment, the machine's status and the money it moved. */
+export interface PaymentTable {
+  id: string
+  order_id: string
+  /** Copied from the order, so remittance rows can be matched without reading the order module's tables. */
+  order_number: string
+  /** The shop's method code (`card`, `cod`…). */
+  method: string
+  /** The method's kind (`card_online`, `cash_on_delivery`…). */
+  method_type: string
+  provider_id: string | null
+  provider_payment_id: string | null
+  status: string
+  currency: string
+  /** Authorised / expected amount, minor units. */
+  amount: number
+  captured: number
+  refunded: number
+  /** 1 = two-stage (hold, then capture). */
+  two_stage: number
+  confirmation_url: string | null
+  failure_reason: string | null
+  /** The client's key for `start`; unique. */
+  idempotency_key: string
+  tracking_number: string | null
+  version: number
+  created_at: number
+  updated_at: number
+  authorized_at: number | null
+}
+
+/**
+ * One operation on a payment (create, capture, void, refund, cash, remittance).
+ * The provider idempotency key is written here BEFORE the provider is called,
+ * so a crash-and-retry sends the same key.
+ */
+export interface PaymentOperationTable {
+  id: string
+  payment_id: string
+  kind: string
+  status: 'pending' | 'succeeded' | 'failed'
+  amount: number
+  /** The client's key (unique); null for operations core starts itself. */
+  idempotency_key: string | null
+  /** The key sent to the provider on every attempt of this operation. */
+  provider_key: string
+  provider_ref: string | null
+  /** Refund by lines: JSON `[{ lineId, quantity }]`. */
+  lines: string | null
+  reason: string | null
+  actor: string
+  error: string | null
+  created_at: number
+  updated_at: number
+}
+
+/** The raw log of every provider call attempt; secrets never stored. */
+export interface PaymentAttemptTable {
+  id: string
+  operation_id: string | null
+  payment_id: string | null
+  provider_id: string
+  operation: string
+  attempt: number
+  at: number
+  duration_ms: number
+  outcome: 'ok' | 'error' | 'timeout'
+  error: string | null
+  request: string
+  response: string | null
+}
+
+/** Webhook de-duplication: one row per (provider, event id). */
+export interface PaymentWebhookTable {
+  id: string
+  provider_id: string
+  event_id: string
+  payment_id: string | null
+  received_at: number
+}
+
+/** Fiscal receipt data (54-FZ) of a capture or a refund, for the shop's own fiscal service. */
+export interface FiscalReceiptTable {
+  id: string
+  payment_id: string
+  order_id: string
+  operation_id: string | null
+  kind: 'income' | 'refund'
+  payment_mode: string
+  total: number
+  currency: string
+  /** The whole {@link FiscalReceipt}, JSON. */
+  receipt: string
+  /** 1 when the provider fiscalised it itself (supportsReceipts). */
+  sent_to_provider: number
+  created_at: number
+}
+
+/** Tables owned by the payment module. */
+export interface PaymentTables {
+  ordo_payment: PaymentTable
+  ordo_payment_operation: PaymentOperationTable
+  ordo_payment_attempt: PaymentAttemptTable
+  ordo_payment_webhook: PaymentWebhookTable
+  ordo_fiscal_receipt: FiscalReceiptTable
+}
+
+/** The payment module's migrations. */
+export const paymentMigrations: readonly OrdoMigration[] = [
+  {
+    name: '0008_payment',
+    async up({ db, createTable }) {
+      await createTable('ordo_payment')
+        .addColumn('id', COLUMN.id, (c) => c.primaryKey())
+        .addColumn('order_id', COLUMN.id, (c) => c.notNull())
+        .addColumn('order_number', 'varchar(64)', (c) => c.notNull())
+        .addColumn('method', 'varchar(64)', (c) => c.notNull())
+        .addColumn('method_type', 'varchar(32)', (c) => c.notNull())
+        .addColumn('provider_id', 'varchar(64)')
+        .addColumn('provider_payment_id', 'varchar(191)')
+        .addColumn('status', 'varchar(32)', (c) => c.notNull())
+        .addColumn('currency', 'varchar(3)', (c) => c.notNull())
+        .addColumn('amount', COLUMN.money, (c) => c.notNull())
+        .addColumn('captured', COLUMN.money, (c) => c.notNull())
+        .addColumn('refunded', COLUMN.money, (c) => c.notNull())
+        .addColumn('two_stage', 'integer', (c) => c.notNull())
+        .addColumn('confirmation_url', 'text')
+        .addColumn('failure_reason', 'text')
+        .addColumn('idempotency_key', 'varchar(191)', (c) => c.notNull().unique())
+        .addColumn('tracking_number', 'varchar(64)')
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('created_at', COLUMN.time, (c) => c.notNull())
+        .addColumn('updated_at', COLUMN.time, (c) => c.notNull())
+        .addColumn('authorized_at', COLUMN.time)
+        .execute()
+      await db.schema.createIndex('ordo_payment_order_idx').on('ordo_payment').columns(['order_id']).execute()
+      await db.schema.createIndex('ordo_payment_provider_idx').on('ordo_payment').columns(['provider_id', 'provider_payment_id']).execute()
+      await db.schema.createIndex('ordo_payment_status_idx').on('ordo_payment').columns(['status', 'updated_at']).execute()
+      await db.schema.createIndex('ordo_payment_number_idx').on('ordo_payment').columns(['order_number']).execute()
+      await db.schema.createIndex('ordo_payment_tracking_idx').on('ordo_payment').columns(['tracking_number']).execute()
+
+      await createTable('ordo_payment_operation')
+        .addColumn('id', COLUMN.id, (c) => c.primaryKey())
+        .addColumn('payment_id', COLUMN.id, (c) => c.notNull())
+        .addColumn('kind', 'varchar(32)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('amount', COLUMN.money, (c) => c.notNull())
+        .addColumn('idempotency_key', 'varchar(191)', (c) => c.unique())
+        .addColumn('provider_key', 'varchar(191)', (c) => c.notNull())
+        .addColumn('provider_ref', 'varchar(191)')
+        .addColumn('lines', COLUMN.json)
+        .addColumn('reason', 'text')
+        .addColumn('actor', 'varchar(191)', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('created_at', COLUMN.time, (c) => c.notNull())
+        .addColumn('updated_at', COLUMN.time, (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('ordo_payment_operation_payment_idx').on('ordo_payment_operation').columns(['payment_id']).execute()
+      await db.schema.createIndex('ordo_payment_operation_status_idx').on('ordo_payment_operation').columns(['status', 'created_at']).execute()
+
+      await createTable('ordo_payment_attempt')
+        .addColumn('id', COLUMN.id, (c) => c.primaryKey())
+        .addColumn('operation_id', COLUMN.id)
+        .addColumn('payment_id', COLUMN.id)
+        .addColumn('provider_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('operation', 'varchar(32)', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('at', COLUMN.time, (c) => c.notNull())
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('outcome', 'varchar(16)', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('request', COLUMN.json, (c) => c.notNull())
+        .addColumn('response', COLUMN.json)
+        .execute()
+      await db.schema.createIndex('ordo_payment_attempt_payment_idx').on('ordo_payment_attempt').columns(['payment_id']).execute()
+
+      await createTable('ordo_payment_webhook')
+        .addColumn('id', COLUMN.id, (c) => c.primaryKey())
+        .addColumn('provider_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('event_id', 'varchar(191)', (c) => c.notNull())
+        .addColumn('payment_id', COLUMN.id)
+        .addColumn('received_at', COLUMN.time, (c) => c.notNull())
+        .addUniqueConstraint('ordo_payment_webhook_event_uq', ['provider_id', 'event_id'])
+        .execute()
+
+      await createTable('ordo_fiscal_receipt')
+        .addColumn('id', COLUMN.id, (c) => c.primaryKey())
+        .addColumn('payment_id', COLUMN.id, (c) => c.notNull())
+        .addColumn('order_id', COLUMN.id, (c) => c.notNull())
+        .addColumn('operation_id', COLUMN.id)
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('payment_mode', 'varchar(32)', (c) => c.notNull())
+        .addColumn('total', COLUMN.money, (c) => c.notNull())
+        .addColumn('currency', 'varchar(3)', (c) => c.notNull())
+        .addColumn('receipt', COLUMN.json, (c) => c.notNull())
+        .addColumn('sent_to_provider', 'integer', (c) => c.notNull())
+        .addColumn('created_at', COLUMN.time, (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('ordo_fiscal_receipt_order_idx').on('ordo_fiscal_receipt').columns(['order_id', 'created_at']).execute()
+    },
+  },
+]
