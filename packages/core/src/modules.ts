@@ -65,19 +65,26 @@ export function createModules(runtime: Runtime): CoreModules {
   })
   const promotions = createPromotionsModule(runtime)
   const pricing = createPricingModule(runtime, { catalog: catalog.internal, promotions: promotions.internal })
-  const carts = createCartModule(runtime, { catalog: catalog.internal, inventory: inventory.internal, pricing: pricing.internal, promotions: promotions.internal })
   // Registered before plugins extend machines (engine.ts runs addPluginMachines after this).
   runtime.machines.set('order', { machine: buildOrderMachine(runtime.config.orders ?? {}), event: 'order.status_changed' })
   const orders = createOrderModule(runtime, { inventory: inventory.internal, promotions: promotions.internal, pricing: pricing.internal, catalog: catalog.internal })
   for (const [name, job] of Object.entries(orders.jobs)) runtime.jobs.set(name, job)
   const payments = createPaymentModule(runtime, { orders: orders.internal })
   for (const [name, job] of Object.entries(payments.jobs)) runtime.jobs.set(name, job)
+  const carts = createCartModule(runtime, {
+    catalog: catalog.internal,
+    inventory: inventory.internal,
+    pricing: pricing.internal,
+    promotions: promotions.internal,
+    payments: payments.internal,
+  })
   const checkout = createCheckoutModule(runtime, {
     carts: carts.internal,
     orders: orders.internal,
     pricing: pricing.internal,
     inventory: inventory.internal,
     promotions: promotions.internal,
+    payments: payments.internal,
   })
   return {
     catalog: catalog.api,

@@ -104,4 +104,18 @@ describeEachDialect('checkout', ({ database }) => {
     const stock = await shop.inventory.availability([variantIds.SOCKS!])
     expect(stock[0]!.available).toBe(100)
   })
+
+  test('the payment method chosen on the cart is checked and copied to the order', async () => {
+    const { shop } = await setup()
+    const cart = await readyCart(shop, { SOCKS: 1 })
+    expect(cart.paymentMethod).toBeNull()
+    const unknown = await failure(shop.carts.setPayment(cart.id, { method: 'bitcoin' }))
+    expect(unknown).toMatchObject({ code: 'PAYMENT_METHOD_UNAVAILABLE', details: { method: 'bitcoin' } })
+    expect((await shop.carts.get(cart.id)).paymentMethod).toBeNull()
+    expect((await shop.carts.setPayment(cart.id, { method: 'cash_on_delivery' })).paymentMethod).toBe('cash_on_delivery')
+    const order = await shop.checkout.placeOrder(cart.id, { idempotencyKey: 'payment-method-1' })
+    expect(order.paymentMethod).toBe('cash_on_delivery')
+    const later = await shop.checkout.placeOrder((await readyCart(shop, { SOCKS: 1 })).id, { idempotencyKey: 'payment-method-2' })
+    expect(later.paymentMethod).toBe('pay_later')
+  })
 })

@@ -7,6 +7,7 @@ import { isCurrencyCode, type CurrencyCode } from '../money/index.js'
 import type { PriceBreakdown, PricingContext } from '../pricing/index.js'
 import type { PricingInternal } from '../pricing/pricing-module.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
+import type { PaymentInternal } from '../payment/payment-module.js'
 import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
 import { newId } from '../storage/ids.js'
@@ -53,6 +54,8 @@ export interface CartApi {
   setNotes(cartId: string, notes: string | null): Promise<Cart>
   /** Attaches the cart to a signed-in customer (their groups drive group prices and promotions). */
   setCustomer(cartId: string, customer: { customerId: string; customerGroups?: string[] }): Promise<Cart>
+  /** Chooses how the customer pays (a configured method code, e.g. `card`, `cod`); null goes back to paying later. Refused when the method is not offered for this cart's total and region. */
+  setPayment(cartId: string, input: { method: string | null }): Promise<Cart>
   /** Applies a coupon code (any case); refuses unknown, expired, used-up or not-applicable codes with the reason. */
   applyCoupon(cartId: string, code: string): Promise<Cart>
   /** Takes a coupon code (any case) off the cart. */
@@ -105,6 +108,7 @@ const contactSchema = z.strictObject({
 const couponSchema = z.string().trim().min(1).max(64)
 
 interface CartDeps {
+  payments: Pick<PaymentInternal, 'whyNotOffered'>
   catalog: CatalogInternal
   inventory: InventoryInternal
   pricing: PricingInternal
@@ -165,6 +169,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       shippingAddress: row.shipping_address === null ? null : JSON.parse(row.shipping_address),
       notes: row.notes,
       couponCodes: JSON.parse(row.coupon_codes),
+      paymentMethod: row.payment_method,
       items: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, sku: i.sku, name: names.get(i.id) ?? i.sku, quantity: Number(i.quantity) })),
       breakdown,
       version: Number(row.version),
@@ -288,6 +293,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
           created_at: now,
           updated_at: now,
           converted_to: null,
+          payment_method: null,
           quote: null,
         }
         await uow.db.insertInto('ordo_cart').values(row).execute()
@@ -381,6 +387,26 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
         customer_id: data.customerId,
         ...(data.customerGroups ? { customer_groups: JSON.stringify(data.customerGroups) } : {}),
       }))
+    },
+
+    async setPayment(cartId, input) {
+      const data = parseInput('carts.setPayment', z.strictObject({ method: z.string().trim().min(1).max(50).nullable() }), input)
+      return change('carts.setPayment', cartId, async (uow, row, items) => {
+        if (data.method !== null) {
+          const breakdown = await deps.pricing.priceCart(uow.db, {
+            lines: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, quantity: Number(i.quantity) })),
+            context: pricingContext(row, uow.now),
+            delivery: null,
+          })
+          const why = deps.payments.whyNotOffered(data.method, { amount: breakdown.total, region: row.region })
+          if (why) {
+            throw new OrdoError('PAYMENT_METHOD_UNAVAILABLE', `Payment method "${data.method}" cannot be used for this cart: ${why}.`, {
+              details: { method: data.method, reason: why },
+            })
+          }
+        }
+        return { payment_method: data.method }
+      })
     },
 
     async applyCoupon(cartId, code) {

@@ -29,6 +29,8 @@ export interface CartTable {
   updated_at: number
   /** The order this cart became, or the cart it was merged into. */
   converted_to: string | null
+  /** The payment method code the customer chose; null: pay later (after confirmation). */
+  payment_method: string | null
   /** JSON of the prices the customer was last shown (total and each line's unit price and total); checkout compares against it. */
   quote: string | null
 }
@@ -75,6 +77,7 @@ export const cartMigrations: readonly OrdoMigration[] = [
         .addColumn('created_at', COLUMN.time, (c) => c.notNull())
         .addColumn('updated_at', COLUMN.time, (c) => c.notNull())
         .addColumn('converted_to', COLUMN.id)
+        .addColumn('payment_method', 'varchar(50)')
         .addColumn('quote', COLUMN.json)
         .execute()
       await db.schema.createIndex('ordo_cart_activity_idx').on('ordo_cart').columns(['status', 'updated_at', 'id']).execute()

@@ -58,6 +58,8 @@ export interface Cart {
   shippingAddress: Address | null
   notes: string | null
   couponCodes: string[]
+  /** The payment method code chosen with `setPayment`; null: pay later, after confirmation. */
+  paymentMethod: string | null
   items: CartItem[]
   breakdown: PriceBreakdown
   /** Grows with every change. */

@@ -7,6 +7,7 @@ import type { Order, OrderInternal } from '../order/index.js'
 import type { PriceBreakdown } from '../pricing/index.js'
 import type { PricingInternal } from '../pricing/pricing-module.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
+import type { PaymentInternal } from '../payment/payment-module.js'
 import type { Runtime } from '../runtime.js'
 import { newId } from '../storage/ids.js'
 import { runInTransaction } from '../unit-of-work.js'
@@ -54,6 +55,7 @@ export interface CheckoutApi {
 }
 
 interface CheckoutDeps {
+  payments: Pick<PaymentInternal, 'whyNotOffered'>
   carts: CartInternal
   orders: OrderInternal
   pricing: PricingInternal
@@ -66,8 +68,8 @@ const optionsSchema = z.strictObject({
   acceptPriceChanges: z.boolean().optional(),
 })
 
-/** Until payment methods are configured, orders are placed "pay later": payment is arranged after confirmation. */
-const DEFAULT_PAYMENT_METHOD = 'pay_later'
+/** A cart with no payment method chosen becomes a "pay later" order: payment is arranged after confirmation. */
+const PAY_LATER = 'pay_later'
 
 /** Creates the checkout module. */
 export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { api: CheckoutApi } {
@@ -119,6 +121,14 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
             details: { skus: archived.map((l) => l.sku) },
           })
         }
+        if (row.payment_method !== null) {
+          const why = deps.payments.whyNotOffered(row.payment_method, { amount: breakdown.total, region: row.region })
+          if (why) {
+            throw new OrdoError('PAYMENT_METHOD_UNAVAILABLE', `Payment method "${row.payment_method}" cannot pay for this order: ${why}. Choose another with carts.setPayment().`, {
+              details: { method: row.payment_method, reason: why },
+            })
+          }
+        }
         if (!options.acceptPriceChanges) comparePrices(row.quote === null ? null : (JSON.parse(row.quote) as CartQuote), breakdown)
 
         const orderId = newId()
@@ -163,7 +173,7 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
               weightGrams: variant?.weightGrams ?? null,
             }
           }),
-          paymentMethod: DEFAULT_PAYMENT_METHOD,
+          paymentMethod: row.payment_method ?? PAY_LATER,
           delivery: null,
           idempotencyKey: key,
         })

@@ -94,6 +94,8 @@ export interface PaymentInternal {
   forOrder(db: Kysely<Database>, orderId: string): Promise<OrderPayments>
   /** The configured method with this code, if any. */
   method(code: string): PaymentMethodConfig | undefined
+  /** Why the method with this code cannot pay for this amount, region and delivery; null when it can. */
+  whyNotOffered(code: string, query: PaymentMethodQuery): string | null
 }
 
 interface PaymentDeps {
@@ -1071,6 +1073,11 @@ export function createPaymentModule(runtime: Runtime, deps: PaymentDeps): { api:
       return orderPayments(db, await loadOrder(db, orderId))
     },
     method: (code) => methodsByCode.get(code),
+    whyNotOffered(code, query) {
+      const method = methodsByCode.get(code)
+      if (!method) return `no payment method "${code}" is configured (known: ${[...methodsByCode.keys()].join(', ') || 'none'})`
+      return offered(method, query)
+    },
   }
 
   let reconciling: Promise<unknown> | null = null
