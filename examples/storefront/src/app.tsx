@@ -7,9 +7,26 @@ import { Layout } from './layout.js'
 
 const CART_COOKIE = 'ordo_cart'
 
-/** The example shop's web app: catalog, product pages, cart, and an engine page. */
-export function createApp(shop: Commerce): Hono {
+const PAYMENT_STATUS: Record<string, string> = {
+  unpaid: 'не оплачен',
+  partially_paid: 'оплачен частично',
+  paid: 'оплачен',
+  overpaid: 'переплата',
+  refund_due: 'ожидает возврата',
+}
+
+/** Options of {@link createApp}. */
+export interface AppOptions {
+  /** Where customers reach the shop (for the payment provider's return link). @default http://localhost:3000 */
+  publicUrl?: string
+  /** Demo mode: deliver the payment provider's notification about a payment (a fake cannot call us). */
+  deliverDemoNotification?: (providerPaymentId: string) => Promise<void>
+}
+
+/** The example shop's web app: catalog, product pages, cart, checkout, order pages and a back office. */
+export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
   const app = new Hono()
+  const publicUrl = options.publicUrl ?? 'http://localhost:3000'
 
   async function currentCart(c: Context, create: boolean): Promise<Cart | undefined> {
     const id = getCookie(c, CART_COOKIE)
@@ -187,6 +204,7 @@ export function createApp(shop: Commerce): Hono {
     const cart = await currentCart(c, false)
     const error = c.req.query('error')
     const b = cart?.breakdown
+    const methods = cart && b ? await shop.payments.methods({ amount: b.total, region: cart.region }) : []
     return c.html(
       <Layout title="Корзина" cartCount={count(cart)}>
         <h1>Корзина</h1>
@@ -283,7 +301,15 @@ export function createApp(shop: Commerce): Hono {
             <input name="city" placeholder="Город" value={cart.shippingAddress?.city ?? 'Москва'} required />
             <input name="street" placeholder="Улица, дом, квартира" value={cart.shippingAddress?.street ?? ''} required />
             <textarea name="notes" placeholder="Комментарий к заказу">{cart.notes ?? ''}</textarea>
-            <p class="muted" style="margin:0">Оплата при получении; менеджер позвонит для подтверждения.</p>
+            <label>
+              Оплата{' '}
+              <select name="payment">
+                {methods.map((m) => (
+                  <option value={m.code}>{m.label}</option>
+                ))}
+              </select>
+            </label>
+            <p class="muted" style="margin:0">Менеджер позвонит для подтверждения заказа.</p>
             <button>Оформить заказ на {rub(cart.breakdown.total)}</button>
           </form>
         ) : null}
@@ -301,7 +327,18 @@ export function createApp(shop: Commerce): Hono {
       await shop.carts.setContact(cart.id, { name: text('name') || null, phone: text('phone') || null, email: text('email') || null })
       await shop.carts.setShippingAddress(cart.id, { country: 'RU', city: text('city'), street: text('street') })
       if (text('notes')) await shop.carts.setNotes(cart.id, text('notes'))
-      const order = await shop.checkout.placeOrder(cart.id, { idempotencyKey: text('idempotencyKey') || crypto.randomUUID() })
+      if (text('payment')) await shop.carts.setPayment(cart.id, { method: text('payment') })
+      const key = text('idempotencyKey') || crypto.randomUUID()
+      const order = await shop.checkout.placeOrder(cart.id, { idempotencyKey: key })
+      const method = (await shop.payments.methods(order.id)).find((m) => m.code === order.paymentMethod)
+      if (method?.providerId) {
+        const payment = await shop.payments.start(order.id, {
+          method: method.code,
+          idempotencyKey: `${key}:payment`,
+          returnUrl: `${publicUrl}/payment/return?order=${order.id}`,
+        })
+        if (payment.confirmationUrl) return c.redirect(payment.confirmationUrl)
+      }
       return c.redirect(`/orders/${order.id}`)
     } catch (error) {
       if (!isOrdoError(error)) throw error
@@ -309,8 +346,31 @@ export function createApp(shop: Commerce): Hono {
     }
   })
 
+
+  // The customer comes back from the payment provider's page.
+  app.get('/payment/return', async (c) => {
+    const orderId = c.req.query('order') ?? ''
+    const { payments } = await shop.payments.forOrder(orderId)
+    if (options.deliverDemoNotification) {
+      for (const payment of payments) if (payment.providerPaymentId) await options.deliverDemoNotification(payment.providerPaymentId)
+    }
+    return c.redirect(`/orders/${orderId}`)
+  })
+
+  // Payment provider notifications: the raw body is kept byte-exact for signature checks.
+  app.post('/webhooks/:provider', async (c) => {
+    const rawBody = await c.req.text()
+    const { response } = await shop.payments.handleWebhook(c.req.param('provider'), {
+      headers: Object.fromEntries(c.req.raw.headers),
+      rawBody,
+      remoteAddress: c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? null,
+    })
+    return c.body(response.body, response.status as 200, { 'content-type': response.contentType })
+  })
+
   app.get('/orders/:id', async (c) => {
     const { order, history } = await shop.orders.view(c.req.param('id'))
+    const paid = await shop.payments.forOrder(order.id)
     const machine = shop.machines.get('order')!
     const label = (status: string) => machine.states[status]?.label ?? status
     return c.html(
@@ -319,6 +379,10 @@ export function createApp(shop: Commerce): Hono {
         <p>
           Статус: <strong data-status={order.status}>{label(order.status)}</strong>
           {order.cancelReason ? <span class="muted"> ({order.cancelReason})</span> : null}
+        </p>
+        <p>
+          Оплата: <strong data-payment={paid.state.status}>{PAYMENT_STATUS[paid.state.status] ?? paid.state.status}</strong>
+          {paid.state.captured > 0 ? <span class="muted"> (получено {rub(paid.state.captured)})</span> : null}
         </p>
         <table>
           <thead>

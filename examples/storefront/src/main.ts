@@ -1,25 +1,61 @@
 import { serve } from '@hono/node-server'
-import { createCommerce } from '@ordo/core'
+import { createCommerce, type PaymentProvider } from '@ordo/core'
+import { yookassa } from '@ordo/payment-yookassa'
 import { sqliteStorage } from '@ordo/storage-sqlite'
+import { startYooKassaFake } from '@ordo/testing'
 import { createApp } from './app.js'
 import { seedDemoShop } from './seed.js'
 
-// `npm start`: the demo shop on an SQLite file, seeded on first start.
+// `npm start`: the demo shop on an SQLite file, seeded on first start. With
+// YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY set it takes cards through the real
+// YooKassa; otherwise through a loopback fake of YooKassa's API started here.
 const filename = process.env.ORDO_DB ?? 'shop.db'
 const port = Number(process.env.PORT ?? 3000)
+const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${port}`
 
-const shop = await createCommerce({ storage: sqliteStorage({ filename }), currency: 'RUB' })
+const real = process.env.YOOKASSA_SHOP_ID && process.env.YOOKASSA_SECRET_KEY
+const fake = real ? undefined : await startYooKassaFake()
+const provider: PaymentProvider = real
+  ? yookassa({ shopId: process.env.YOOKASSA_SHOP_ID!, secretKey: process.env.YOOKASSA_SECRET_KEY!, returnUrl: `${publicUrl}/payment/return` })
+  : yookassa({ shopId: fake!.shopId, secretKey: fake!.secretKey, baseUrl: fake!.url, allowedIps: null, returnUrl: `${publicUrl}/payment/return` })
+
+const shop = await createCommerce({
+  storage: sqliteStorage({ filename }),
+  currency: 'RUB',
+  payments: {
+    providers: [provider],
+    methods: [
+      { code: 'card', type: 'card_online', label: 'Картой онлайн (ЮKassa)', provider: provider.id },
+      { code: 'cash_on_delivery', type: 'cash_on_delivery', label: 'Наложенный платёж' },
+      { code: 'pay_at_pickup', type: 'pay_at_pickup', label: 'При получении в шоуруме' },
+    ],
+  },
+})
 const seeded = await seedDemoShop(shop)
 if (seeded) console.log(`Seeded the demo shop: ${seeded.skus} SKUs in ${seeded.products} products.`)
 shop.worker.start()
 
-const server = serve({ fetch: createApp(shop).fetch, port }, (info) => {
-  console.log(`Ordo demo shop on SQLite (${filename}): http://localhost:${info.port}`)
+const app = createApp(shop, {
+  publicUrl,
+  // Demo only: the fake cannot reach us over the internet, so when the customer
+  // comes back from its page we deliver the notification it would have sent.
+  ...(fake
+    ? {
+        deliverDemoNotification: async (providerPaymentId: string) => {
+          const notification = await fake.control.webhookFor(providerPaymentId)
+          await shop.payments.handleWebhook(provider.id, notification)
+        },
+      }
+    : {}),
+})
+const server = serve({ fetch: app.fetch, port }, (info) => {
+  console.log(`Ordo demo shop on SQLite (${filename}): http://localhost:${info.port}${fake ? ` — cards go through a YooKassa fake at ${fake.origin}` : ''}`)
 })
 
 async function shutdown() {
   server.close()
   await shop.close()
+  await fake?.close()
   process.exit(0)
 }
 process.on('SIGINT', shutdown)
