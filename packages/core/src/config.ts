@@ -11,6 +11,7 @@ import { CURRENCIES, type CurrencyCode } from './money/index.js'
 import type { OrdoPlugin } from './plugin/define-plugin.js'
 import type { PaymentsConfig } from './payment/payment-types.js'
 import { PAYMENT_METHOD_TYPES } from './payment/payment-types.js'
+import { sellerSchema } from './payment/payment-requisites.js'
 import type { StorageDialect } from './storage/storage-dialect.js'
 
 /**
@@ -169,6 +170,7 @@ const configSchema = z.strictObject({
       reconcileAfterMinutes: positiveInt.max(60 * 24 * 30).optional(),
       holdDays: positiveInt.max(60).optional(),
       onHoldExpiry: z.enum(['capture', 'void']).optional(),
+      seller: sellerSchema.optional(),
     })
     .optional(),
   delivery: z

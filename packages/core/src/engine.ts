@@ -117,14 +117,11 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
   checkPluginIds(plugins)
 
   const hooks = buildHooks(plugins)
-  const handlers = [...(config.eventHandlers ?? []), ...plugins.flatMap((p) => p.eventHandlers ?? [])]
-  collect('event handler', [{ owner: 'config and plugins', entries: handlers.map((h) => [h.id, h] as const) }])
+  const userHandlers = [...(config.eventHandlers ?? []), ...plugins.flatMap((p) => p.eventHandlers ?? [])]
+  collect('event handler', [{ owner: 'config and plugins', entries: userHandlers.map((h) => [h.id, h] as const) }])
+  // Filled after the core modules are created: they bring handlers of their own.
+  const handlers: EventHandler[] = []
   const handlersByType = new Map<string, EventHandler[]>()
-  for (const handler of handlers) {
-    for (const type of handler.events === '*' ? ['*'] : handler.events) {
-      handlersByType.set(type, [...(handlersByType.get(type) ?? []), handler])
-    }
-  }
 
   const db = new Kysely<Database>({ dialect: config.storage.createDialect() })
   let worker: Worker | undefined
@@ -156,7 +153,17 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
 
   // Core modules register their machines and jobs on the runtime; then the
   // config's and the plugins' additions are checked against them.
-  const modules = createModules(runtime)
+  const { apis: modules, handlers: moduleHandlers } = createModules(runtime)
+  handlers.push(...moduleHandlers, ...userHandlers)
+  collect('event handler', [
+    { owner: 'core', entries: moduleHandlers.map((h) => [h.id, h] as const) },
+    { owner: 'config and plugins', entries: userHandlers.map((h) => [h.id, h] as const) },
+  ])
+  for (const handler of handlers) {
+    for (const type of handler.events === '*' ? ['*'] : handler.events) {
+      handlersByType.set(type, [...(handlersByType.get(type) ?? []), handler])
+    }
+  }
   addJobs(runtime, [
     { owner: 'config', entries: Object.entries(config.jobs ?? {}) },
     ...plugins.map((p) => ({ owner: `plugin "${p.id}"`, entries: Object.entries(p.jobs ?? {}) })),

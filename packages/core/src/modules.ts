@@ -7,6 +7,7 @@ import { buildOrderMachine } from './order/order-machine.js'
 import { checkoutMigrations, createCheckoutModule, type CheckoutApi } from './checkout/checkout-module.js'
 import { createPromotionsModule, type PromotionsApi } from './promotions/promotions-module.js'
 import { createPaymentModule, paymentMigrations, type PaymentApi } from './payment/payment-module.js'
+import type { EventHandler } from './events/event-handler.js'
 import type { Runtime } from './runtime.js'
 import { cartMigrations } from './cart/cart-module.js'
 import { catalogMigrations } from './catalog/catalog-module.js'
@@ -51,8 +52,12 @@ export interface CoreModules {
   readonly payments: PaymentApi
 }
 
-/** Creates every core module on the runtime, in dependency order. */
-export function createModules(runtime: Runtime): CoreModules {
+/**
+ * Creates every core module on the runtime, in dependency order. Returns their
+ * APIs and the durable event handlers core modules bring, which the engine
+ * registers before those of the config and plugins.
+ */
+export function createModules(runtime: Runtime): { apis: CoreModules; handlers: EventHandler<any>[] } {
   const catalog = createCatalogModule(runtime)
   const inventory = createInventoryModule(runtime, {
     ...(runtime.config.inventory?.allocationStrategy ? { allocationStrategy: runtime.config.inventory.allocationStrategy } : {}),
@@ -86,7 +91,7 @@ export function createModules(runtime: Runtime): CoreModules {
     promotions: promotions.internal,
     payments: payments.internal,
   })
-  return {
+  const apis: CoreModules = {
     catalog: catalog.api,
     inventory: inventory.api,
     promotions: promotions.api,
@@ -96,4 +101,5 @@ export function createModules(runtime: Runtime): CoreModules {
     checkout: checkout.api,
     payments: payments.api,
   }
+  return { apis, handlers: [...payments.handlers] }
 }

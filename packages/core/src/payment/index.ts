@@ -9,6 +9,10 @@ export * from './payment-provider.js'
 export type { PaymentApi } from './payment-module.js'
 export { PAYMENT_MACHINE, PAYMENT_TRANSITIONS, deriveOrderPaymentState } from './payment-machine.js'
 export { buildReceipt } from './payment-receipt.js'
+export { BANK_STATEMENT_MISMATCH_REASONS } from './payment-invoice.js'
+export type { BankInvoice, BankInvoiceLine, BankStatementMismatch, BankStatementMismatchReason, BankStatementResult, BankStatementRow, IssueInvoiceInput } from './payment-invoice.js'
+export { isValidTaxId } from './payment-requisites.js'
+export type { InvoiceBuyer, SellerRequisites } from './payment-requisites.js'
 export { ORDER_PAYMENT_STATUSES, PAYMENT_METHOD_TYPES, PAYMENT_STATUSES, PAY_ON_RECEIPT_METHOD_TYPES, PROVIDER_METHOD_TYPES } from './payment-types.js'
 export type {
   BuildReceiptOptions,

@@ -12,6 +12,10 @@ declare module '../events/domain-events.js' {
     'payment.refunded': { paymentId: string; orderId: string; amount: number; refunded: number; currency: string; reason: string; cash: boolean }
     /** An order's payments now cover its total (captured − refunded ≥ total). */
     'order.paid': { orderId: string; total: number; captured: number; currency: string }
+    /** A bank invoice was issued to a legal entity for what an order owes. */
+    'payment.invoice_issued': { invoiceId: string; orderId: string; number: string; total: number; vatTotal: number; currency: string; buyerTaxId: string }
+    /** A bank statement row paid an invoice: a captured payment was recorded for its order. */
+    'payment.invoice_paid': { invoiceId: string; orderId: string; number: string; paymentId: string; amount: number; documentNumber: string }
   }
 }
 

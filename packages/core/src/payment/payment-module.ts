@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { OrdoError } from '../errors.js'
 import type { JobDefinition } from '../jobs/job-types.js'
-import { canTransition, defineMachine, type Machine } from '../machine/index.js'
+import type { EventHandler } from '../events/event-handler.js'
+import { canTransition, defineMachine, stateGroup, type Machine } from '../machine/index.js'
 import { isCurrencyCode, type CurrencyCode } from '../money/index.js'
 import type { Order, OrderInternal } from '../order/index.js'
 import type { Runtime } from '../runtime.js'
@@ -15,6 +16,7 @@ import './payment-events.js'
 import { applyFacts, deriveOrderPaymentState, PAYMENT_MACHINE, type PaymentFacts } from './payment-machine.js'
 import { callProvider, type ProviderCallSettings } from './payment-provider-client.js'
 import type { FiscalPaymentMode, FiscalReceipt, PaymentProvider, ProviderPaymentState, WebhookRequest } from './payment-provider.js'
+import { createInvoiceCommands, type BankInvoice, type BankStatementResult, type BankStatementRow, type IssueInvoiceInput } from './payment-invoice.js'
 import { buildReceipt } from './payment-receipt.js'
 import type { PaymentOperationTable, PaymentTable } from './payment-schema.js'
 import {
@@ -86,6 +88,23 @@ export interface PaymentApi {
    * first receipt. Undefined when nothing was prepaid.
    */
   issueClosingReceipt(orderId: string): Promise<StoredReceipt | undefined>
+  /**
+   * Issues a bank invoice (счёт на оплату) to a legal entity for what the
+   * order still owes: seller requisites from `payments.seller`, the buyer's
+   * (ИНН checked), the order's lines with VAT. Numbered `INV-<order number>-<n>`.
+   * It is paid by `recordCash(orderId, { method: <the bank_invoice code>, … })`
+   * or by {@link PaymentApi.importBankStatement}.
+   */
+  issueInvoice(orderId: string, input: IssueInvoiceInput): Promise<BankInvoice>
+  /** The invoices issued for an order, oldest first. */
+  invoices(orderId: string): Promise<BankInvoice[]>
+  /**
+   * Reconciles a bank statement: a row whose purpose names an invoice and
+   * whose amount is its total becomes a captured payment of its order; other
+   * rows are listed with the reason. A row is imported once (by document
+   * number and date): a re-import matches nothing new.
+   */
+  importBankStatement(rows: BankStatementRow[]): Promise<BankStatementResult>
 }
 
 /** What other core modules call. */
@@ -115,8 +134,11 @@ const actorSchema = z.string().trim().min(1).max(191)
 const currencySchema = z.string().refine(isCurrencyCode, 'expected an ISO 4217 code such as RUB')
 const linesSchema = z.array(z.strictObject({ lineId: idSchema, quantity: z.number().int().positive() })).min(1).max(500)
 
-/** Creates the payment module: registers the `payment` machine and returns the API, the internal calls and its jobs. */
-export function createPaymentModule(runtime: Runtime, deps: PaymentDeps): { api: PaymentApi; internal: PaymentInternal; jobs: Record<string, JobDefinition<any>> } {
+/** Creates the payment module: registers the `payment` machine and returns the API, the internal calls, its jobs and its durable event handlers (which the engine registers). */
+export function createPaymentModule(
+  runtime: Runtime,
+  deps: PaymentDeps,
+): { api: PaymentApi; internal: PaymentInternal; jobs: Record<string, JobDefinition<any>>; handlers: EventHandler<any>[] } {
   const config = runtime.config.payments ?? {}
   const providers = new Map<string, PaymentProvider>()
   for (const provider of config.providers ?? []) {
@@ -521,6 +543,106 @@ export function createPaymentModule(runtime: Runtime, deps: PaymentDeps): { api:
     return Number(r?.total ?? 0)
   }
 
+  /**
+   * Records money a manager (or a bank statement) says was received with an
+   * offline method, in the caller's unit of work: the order's open payment of
+   * that method (or, without a method, its first open offline payment) is
+   * captured for the amount received; without one, a payment is created.
+   */
+  async function takeOffline(
+    uow: UnitOfWork,
+    order: Order,
+    input: { amount: number; actor: string; method?: PaymentMethodConfig | undefined; idempotencyKey?: string | null; reason?: string | null },
+  ): Promise<PaymentTable> {
+    let query = uow.db.selectFrom('ordo_payment').selectAll().where('order_id', '=', order.id).where('provider_id', 'is', null).where('status', 'in', [...OPEN])
+    if (input.method) query = query.where('method', '=', input.method.code)
+    let row = await query.orderBy('created_at').orderBy('id').executeTakeFirst()
+    if (!row) {
+      const method = input.method ?? methodConfigs.find((m) => m.type === 'pay_at_pickup') ?? { code: 'pay_at_pickup', type: 'pay_at_pickup' as const }
+      const now = uow.now.getTime()
+      row = {
+        id: newId(),
+        order_id: order.id,
+        order_number: order.number,
+        method: method.code,
+        method_type: method.type,
+        provider_id: null,
+        provider_payment_id: null,
+        status: 'pending',
+        currency: order.currency,
+        amount: input.amount,
+        captured: 0,
+        refunded: 0,
+        two_stage: 0,
+        confirmation_url: null,
+        failure_reason: null,
+        idempotency_key: `cash:${input.idempotencyKey ?? newId()}`,
+        tracking_number: null,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        authorized_at: null,
+      }
+      await uow.db.insertInto('ordo_payment').values(row).execute()
+      uow.emit({ type: 'payment.created', aggregateId: row.id, data: { paymentId: row.id, orderId: order.id, method: method.code, amount: input.amount, currency: order.currency } })
+    }
+    // Cash taken is what counts: the expected amount becomes what was collected.
+    const op = await addOperation(uow, row, { kind: 'cash', amount: input.amount, idempotencyKey: input.idempotencyKey ?? null, actor: input.actor, reason: input.reason ?? null, status: 'succeeded' })
+    const saved = await applyToPayment(uow, { ...row, amount: input.amount }, { providerStatus: null, captured: input.amount, refunded: 0 }, { actor: input.actor, patch: { amount: input.amount }, operationId: op.id })
+    return saved
+  }
+
+  const invoicing = createInvoiceCommands({
+    runtime,
+    loadOrder,
+    method: (code) => methodsByCode.get(code),
+    invoiceMethod(code, order, amount) {
+      const method = code === undefined ? methodConfigs.find((m) => m.type === 'bank_invoice') : methodsByCode.get(code)
+      if (!method || method.type !== 'bank_invoice') {
+        throw new OrdoError(
+          'PAYMENT_METHOD_UNAVAILABLE',
+          code === undefined
+            ? 'No bank_invoice payment method is configured; add one to payments.methods (e.g. { code: "invoice", type: "bank_invoice" }).'
+            : `"${code}" is not a bank_invoice payment method (known: ${methodConfigs.filter((m) => m.type === 'bank_invoice').map((m) => m.code).join(', ') || 'none'}).`,
+          { details: { method: code ?? null } },
+        )
+      }
+      const why = offered(method, queryOf(order, amount))
+      if (why) throw new OrdoError('PAYMENT_METHOD_UNAVAILABLE', `Payment method "${method.code}" is not offered for order ${order.number}: ${why}.`, { details: { method: method.code, reason: why } })
+      return method
+    },
+    takeOffline: (uow, order, input) => takeOffline(uow, order, input),
+  })
+
+  /** The closing receipt of a prepaid order, once, in the caller's unit of work; undefined when nothing was prepaid. */
+  async function closingReceipt(uow: UnitOfWork, id: string): Promise<StoredReceipt | undefined> {
+    const order = await loadOrder(uow.db, id)
+    const payments = await uow.db.selectFrom('ordo_payment').selectAll().where('order_id', '=', id).orderBy('created_at').orderBy('id').execute()
+    const prepaid = payments.filter((p) => receiptMode(p) === 'full_prepayment' && Number(p.captured) - Number(p.refunded) > 0)
+    if (prepaid.length === 0) return undefined
+    const existing = await uow.db
+      .selectFrom('ordo_fiscal_receipt')
+      .selectAll()
+      .where('order_id', '=', id)
+      .where('kind', '=', 'income')
+      .where('payment_mode', '=', 'full_payment')
+      .where('payment_id', 'in', prepaid.map((p) => p.id))
+      .executeTakeFirst()
+    if (existing) return toStoredReceipt(existing)
+    const held = prepaid.reduce((s, p) => s + Number(p.captured) - Number(p.refunded), 0)
+    const receipt = buildReceipt(order, { kind: 'income', amount: Math.min(held, order.totals.total), paymentMode: 'full_payment' })
+    // Keyed on the first prepaid payment: one closing receipt per order.
+    await storeReceipt(uow, prepaid[0]!, receipt, 'full_payment', null, false)
+    const stored = await uow.db
+      .selectFrom('ordo_fiscal_receipt')
+      .selectAll()
+      .where('order_id', '=', id)
+      .where('payment_mode', '=', 'full_payment')
+      .where('payment_id', '=', prepaid[0]!.id)
+      .executeTakeFirstOrThrow()
+    return toStoredReceipt(stored)
+  }
+
   // -------------------------------------------------------------------- api
 
   const api: PaymentApi = {
@@ -765,42 +887,7 @@ export function createPaymentModule(runtime: Runtime, deps: PaymentDeps): { api:
       return runInTransaction(runtime, async (uow) => {
         const order = await loadOrder(uow.db, orderId)
         checkCurrency(data.currency, order.currency, 'payments.recordCash')
-        let query = uow.db.selectFrom('ordo_payment').selectAll().where('order_id', '=', orderId).where('provider_id', 'is', null).where('status', 'in', [...OPEN])
-        if (chosen) query = query.where('method', '=', chosen.code)
-        let row = await query.orderBy('created_at').orderBy('id').executeTakeFirst()
-        if (!row) {
-          const method = chosen ?? methodConfigs.find((m) => m.type === 'pay_at_pickup') ?? { code: 'pay_at_pickup', type: 'pay_at_pickup' as const }
-          const now = uow.now.getTime()
-          row = {
-            id: newId(),
-            order_id: order.id,
-            order_number: order.number,
-            method: method.code,
-            method_type: method.type,
-            provider_id: null,
-            provider_payment_id: null,
-            status: 'pending',
-            currency: order.currency,
-            amount: data.amount,
-            captured: 0,
-            refunded: 0,
-            two_stage: 0,
-            confirmation_url: null,
-            failure_reason: null,
-            idempotency_key: `cash:${data.idempotencyKey ?? newId()}`,
-            tracking_number: null,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            authorized_at: null,
-          }
-          await uow.db.insertInto('ordo_payment').values(row).execute()
-          uow.emit({ type: 'payment.created', aggregateId: row.id, data: { paymentId: row.id, orderId: order.id, method: method.code, amount: data.amount, currency: order.currency } })
-        }
-        // Cash taken is what counts: the expected amount becomes what was collected.
-        const op = await addOperation(uow, row, { kind: 'cash', amount: data.amount, idempotencyKey: data.idempotencyKey ?? null, actor: data.actor, status: 'succeeded' })
-        const saved = await applyToPayment(uow, { ...row, amount: data.amount }, { providerStatus: null, captured: data.amount, refunded: 0 }, { actor: data.actor, patch: { amount: data.amount }, operationId: op.id })
-        return toPayment(saved)
+        return toPayment(await takeOffline(uow, order, { amount: data.amount, actor: data.actor, method: chosen, idempotencyKey: data.idempotencyKey ?? null }))
       })
     },
 
@@ -1002,34 +1089,12 @@ export function createPaymentModule(runtime: Runtime, deps: PaymentDeps): { api:
 
     async issueClosingReceipt(orderIdInput) {
       const id = parseInput('payments.issueClosingReceipt', idSchema, orderIdInput)
-      return runInTransaction(runtime, async (uow) => {
-        const order = await loadOrder(uow.db, id)
-        const payments = await uow.db.selectFrom('ordo_payment').selectAll().where('order_id', '=', id).orderBy('created_at').orderBy('id').execute()
-        const prepaid = payments.filter((p) => receiptMode(p) === 'full_prepayment' && Number(p.captured) - Number(p.refunded) > 0)
-        if (prepaid.length === 0) return undefined
-        const existing = await uow.db
-          .selectFrom('ordo_fiscal_receipt')
-          .selectAll()
-          .where('order_id', '=', id)
-          .where('kind', '=', 'income')
-          .where('payment_mode', '=', 'full_payment')
-          .where('payment_id', 'in', prepaid.map((p) => p.id))
-          .executeTakeFirst()
-        if (existing) return toStoredReceipt(existing)
-        const held = prepaid.reduce((s, p) => s + Number(p.captured) - Number(p.refunded), 0)
-        const receipt = buildReceipt(order, { kind: 'income', amount: Math.min(held, order.totals.total), paymentMode: 'full_payment' })
-        // Keyed on the first prepaid payment: one closing receipt per order.
-        await storeReceipt(uow, prepaid[0]!, receipt, 'full_payment', null, false)
-        const stored = await uow.db
-          .selectFrom('ordo_fiscal_receipt')
-          .selectAll()
-          .where('order_id', '=', id)
-          .where('payment_mode', '=', 'full_payment')
-          .where('payment_id', '=', prepaid[0]!.id)
-          .executeTakeFirstOrThrow()
-        return toStoredReceipt(stored)
-      })
+      return runInTransaction(runtime, (uow) => closingReceipt(uow, id))
     },
+
+    issueInvoice: invoicing.issueInvoice,
+    invoices: invoicing.invoices,
+    importBankStatement: invoicing.importBankStatement,
   }
 
   function toStoredReceipt(r: { id: string; payment_id: string; order_id: string; receipt: string; payment_mode: string; sent_to_provider: number; created_at: number }): StoredReceipt {
@@ -1094,7 +1159,18 @@ export function createPaymentModule(runtime: Runtime, deps: PaymentDeps): { api:
     },
   }
 
-  return { api, internal, jobs }
+  /** Goods handed over (the order reached a `complete` status): the closing receipt of what was prepaid. */
+  const closingReceiptHandler: EventHandler<'order.status_changed'> = {
+    id: 'payments.closing-receipt',
+    events: ['order.status_changed'],
+    async handle(event, { uow }) {
+      const orderMachine = runtime.machines.get('order')?.machine
+      if (!orderMachine || stateGroup(orderMachine, event.data.to) !== 'complete') return
+      await closingReceipt(uow, event.data.entityId)
+    },
+  }
+
+  return { api, internal, jobs, handlers: [closingReceiptHandler] }
 }
 
 function isProviderType(type: PaymentMethodType): boolean {

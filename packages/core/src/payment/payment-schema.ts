@@ -99,6 +99,45 @@ export interface FiscalReceiptTable {
   created_at: number
 }
 
+/** A bank invoice issued to a legal entity for what an order owed at the time. */
+export interface PaymentInvoiceTable {
+  id: string
+  order_id: string
+  /** `INV-<order number>-<n>`; unique. */
+  number: string
+  /** n of the order's invoices, from 1. */
+  seq: number
+  /** The bank_invoice method code. */
+  method: string
+  currency: string
+  total: number
+  vat_total: number
+  buyer_tax_id: string
+  /** The whole document (seller, buyer, lines, totals), JSON. */
+  document: string
+  actor: string
+  issued_at: number
+  /** Set when a bank statement row paid it. */
+  paid_at: number | null
+  payment_id: string | null
+}
+
+/** A bank statement row that paid an invoice; its key makes a re-import match nothing new. */
+export interface PaymentBankTransferTable {
+  id: string
+  /** `<documentNumber>|<YYYY-MM-DD>`; unique. */
+  dedupe_key: string
+  document_number: string
+  /** The statement's date, epoch ms of its UTC midnight. */
+  paid_on: number
+  amount: number
+  payer_tax_id: string | null
+  purpose: string
+  invoice_id: string
+  payment_id: string | null
+  imported_at: number
+}
+
 /** Tables owned by the payment module. */
 export interface PaymentTables {
   ordo_payment: PaymentTable
@@ -106,6 +145,8 @@ export interface PaymentTables {
   ordo_payment_attempt: PaymentAttemptTable
   ordo_payment_webhook: PaymentWebhookTable
   ordo_fiscal_receipt: FiscalReceiptTable
+  ordo_payment_invoice: PaymentInvoiceTable
+  ordo_payment_bank_transfer: PaymentBankTransferTable
 }
 
 /** The payment module's migrations. */
@@ -200,6 +241,42 @@ export const paymentMigrations: readonly OrdoMigration[] = [
         .addColumn('created_at', COLUMN.time, (c) => c.notNull())
         .execute()
       await db.schema.createIndex('ordo_fiscal_receipt_order_idx').on('ordo_fiscal_receipt').columns(['order_id', 'created_at']).execute()
+    },
+  },
+  {
+    name: '0009_payment_invoice',
+    async up({ db, createTable }) {
+      await createTable('ordo_payment_invoice')
+        .addColumn('id', COLUMN.id, (c) => c.primaryKey())
+        .addColumn('order_id', COLUMN.id, (c) => c.notNull())
+        .addColumn('number', 'varchar(100)', (c) => c.notNull().unique())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('method', 'varchar(64)', (c) => c.notNull())
+        .addColumn('currency', 'varchar(3)', (c) => c.notNull())
+        .addColumn('total', COLUMN.money, (c) => c.notNull())
+        .addColumn('vat_total', COLUMN.money, (c) => c.notNull())
+        .addColumn('buyer_tax_id', 'varchar(12)', (c) => c.notNull())
+        .addColumn('document', COLUMN.json, (c) => c.notNull())
+        .addColumn('actor', 'varchar(191)', (c) => c.notNull())
+        .addColumn('issued_at', COLUMN.time, (c) => c.notNull())
+        .addColumn('paid_at', COLUMN.time)
+        .addColumn('payment_id', COLUMN.id)
+        .execute()
+      await db.schema.createIndex('ordo_payment_invoice_order_idx').on('ordo_payment_invoice').columns(['order_id', 'seq']).execute()
+
+      await createTable('ordo_payment_bank_transfer')
+        .addColumn('id', COLUMN.id, (c) => c.primaryKey())
+        .addColumn('dedupe_key', 'varchar(191)', (c) => c.notNull().unique())
+        .addColumn('document_number', 'varchar(64)', (c) => c.notNull())
+        .addColumn('paid_on', COLUMN.time, (c) => c.notNull())
+        .addColumn('amount', COLUMN.money, (c) => c.notNull())
+        .addColumn('payer_tax_id', 'varchar(12)')
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('invoice_id', COLUMN.id, (c) => c.notNull())
+        .addColumn('payment_id', COLUMN.id)
+        .addColumn('imported_at', COLUMN.time, (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('ordo_payment_bank_transfer_invoice_idx').on('ordo_payment_bank_transfer').columns(['invoice_id']).execute()
     },
   },
 ]

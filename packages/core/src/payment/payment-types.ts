@@ -1,5 +1,6 @@
 import type { CurrencyCode } from '../money/index.js'
 import type { FiscalPaymentMode, FiscalReceipt, PaymentProvider, WebhookRequest } from './payment-provider.js'
+import type { SellerRequisites } from './payment-requisites.js'
 
 /**
  * Statuses of the payment machine: `pending` → `requires_action` (customer
@@ -82,6 +83,8 @@ export interface PaymentsConfig {
   holdDays?: number
   /** What happens to a hold a day before it expires. @default 'void' */
   onHoldExpiry?: 'capture' | 'void'
+  /** The seller's requisites printed on bank invoices; required to issue them. */
+  seller?: SellerRequisites
 }
 
 /** A method as `shop.payments.methods()` offers it for a cart or an order. */
