@@ -143,14 +143,15 @@ export function figure(input: FigureInput): BenchFigure {
     value: round(value),
     baseline: round(baseline),
     baselineLabel,
-    ratio: Math.round(ratio * 1000) / 1000,
+    ratio: ratio >= 0.001 ? Math.round(ratio * 1000) / 1000 : Number(ratio.toPrecision(3)),
     ...(p95 !== undefined ? { p95: round(p95) } : {}),
     ...(baselineP95 !== undefined ? { baselineP95: round(baselineP95) } : {}),
     ...extra,
   }
 }
 
-const roundMs = (n: number) => Math.round(n * 1000) / 1000
+// Milliseconds to the microsecond, but sub-microsecond figures keep three significant digits (never print as 0).
+const roundMs = (n: number) => (Math.abs(n) >= 1 ? Math.round(n * 1000) / 1000 : Number(n.toPrecision(3)))
 const roundRate = (n: number) => (Math.abs(n) >= 100 ? Math.round(n) : Number(n.toPrecision(3)))
 
 /** Peak resident set size of this process so far, in MB. */
