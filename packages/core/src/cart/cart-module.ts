@@ -106,6 +106,12 @@ const contactSchema = z.strictObject({
   email: z.email().max(255).nullable().optional(),
 })
 const couponSchema = z.string().trim().min(1).max(64)
+const addItemSchema = z.strictObject({ sku, quantity })
+const setQuantitySchema = z.strictObject({ lineId: id.optional(), sku: sku.optional(), quantity })
+const setCustomerSchema = z.strictObject({ customerId: id, customerGroups: z.array(z.string().min(1).max(100)).max(50).optional() })
+const setPaymentSchema = z.strictObject({ method: z.string().trim().min(1).max(50).nullable() })
+const notesSchema = z.string().max(MAX_TEXT).nullable()
+
 
 interface CartDeps {
   payments: Pick<PaymentInternal, 'whyNotOffered'>
@@ -307,7 +313,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     },
 
     async addItem(cartId, input) {
-      const data = parseInput('carts.addItem', z.strictObject({ sku, quantity }), input)
+      const data = parseInput('carts.addItem', addItemSchema, input)
       return change('carts.addItem', cartId, async (uow, row, items) => {
         const existing = items.find((i) => i.sku === data.sku)
         if (data.quantity < 1) {
@@ -331,7 +337,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     },
 
     async setQuantity(cartId, input) {
-      const data = parseInput('carts.setQuantity', z.strictObject({ lineId: id.optional(), sku: sku.optional(), quantity }), input)
+      const data = parseInput('carts.setQuantity', setQuantitySchema, input)
       const ref = parseInput('carts.setQuantity', lineRef, { lineId: data.lineId, sku: data.sku })
       return change('carts.setQuantity', cartId, async (uow, row, items) => {
         const line = findLine(items, ref, row.id)
@@ -377,12 +383,12 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     },
 
     async setNotes(cartId, notes) {
-      const data = parseInput('carts.setNotes', z.string().max(MAX_TEXT).nullable(), notes)
+      const data = parseInput('carts.setNotes', notesSchema, notes)
       return change('carts.setNotes', cartId, async () => ({ notes: data || null }))
     },
 
     async setCustomer(cartId, customer) {
-      const data = parseInput('carts.setCustomer', z.strictObject({ customerId: id, customerGroups: z.array(z.string().min(1).max(100)).max(50).optional() }), customer)
+      const data = parseInput('carts.setCustomer', setCustomerSchema, customer)
       return change('carts.setCustomer', cartId, async () => ({
         customer_id: data.customerId,
         ...(data.customerGroups ? { customer_groups: JSON.stringify(data.customerGroups) } : {}),
@@ -390,7 +396,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     },
 
     async setPayment(cartId, input) {
-      const data = parseInput('carts.setPayment', z.strictObject({ method: z.string().trim().min(1).max(50).nullable() }), input)
+      const data = parseInput('carts.setPayment', setPaymentSchema, input)
       return change('carts.setPayment', cartId, async (uow, row, items) => {
         if (data.method !== null) {
           const breakdown = await deps.pricing.priceCart(uow.db, {

@@ -92,9 +92,8 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
     const cartId = parseInput('checkout.placeOrder', z.string().min(1).max(64), cartIdInput)
     const options = parseInput('checkout.placeOrder', optionsSchema, input)
     const key = options.idempotencyKey
-    const earlier = await deps.orders.findByIdempotencyKey(runtime.db, key)
-    if (earlier) return replay(earlier, cartId, key)
-
+    // A retry finds its cart converted (or its key taken) inside the transaction and gets the first order back
+    // from the catch below; looking the key up first would cost every checkout a query.
     const number = await numbers.next()
     try {
       return await runInTransaction(runtime, async (uow) => {

@@ -178,6 +178,12 @@ const actor = z.string().trim().min(1).max(191)
 const expectedVersion = z.number().int().min(1).optional()
 const commandBase = { actor, expectedVersion }
 const skuSchema = z.string().trim().min(1).max(100)
+const assignManagerSchema = z.strictObject({ ...commandBase, managerId: z.string().trim().min(1).max(64).nullable() })
+const changeQuantitySchema = z.strictObject({ ...commandBase, lineId: idSchema, quantity: z.number().int().min(1) })
+const removeLineSchema = z.strictObject({ ...commandBase, lineId: idSchema })
+const addLineSchema = z.strictObject({ ...commandBase, sku: skuSchema, quantity: z.number().int().min(1) })
+const changeAddressSchema = z.strictObject({ ...commandBase, address: addressSchema })
+
 const ORDER_OWNER = 'order'
 const MAX_AUTO_STEPS = 10
 const EXPIRY_BATCH = 100
@@ -929,7 +935,7 @@ export function createOrderModule(
 
     async assignManager(orderId, input) {
       const id = parseInput('orders.assignManager', idSchema, orderId)
-      const data = parseInput('orders.assignManager', z.strictObject({ ...commandBase, managerId: z.string().trim().min(1).max(64).nullable() }), input)
+      const data = parseInput('orders.assignManager', assignManagerSchema, input)
       return runInTransaction(runtime, async (uow) => {
         const { row, lines } = await loadOrder(uow.db, id, data)
         const saved = await saveRow(uow, row, { manager_id: data.managerId })
@@ -957,7 +963,7 @@ export function createOrderModule(
 
     async changeQuantity(orderId, input) {
       const id = parseInput('orders.changeQuantity', idSchema, orderId)
-      const data = parseInput('orders.changeQuantity', z.strictObject({ ...commandBase, lineId: idSchema, quantity: z.number().int().min(1) }), input)
+      const data = parseInput('orders.changeQuantity', changeQuantitySchema, input)
       return edit(id, data, ORDER_CAPABILITIES.editLines, 'changing lines', 'quantity_changed', async (_uow, row, current) => {
         const line = findLine(row, current, data.lineId)
         checkQuantity(data.quantity, line.variantId)
@@ -970,7 +976,7 @@ export function createOrderModule(
 
     async removeLine(orderId, input) {
       const id = parseInput('orders.removeLine', idSchema, orderId)
-      const data = parseInput('orders.removeLine', z.strictObject({ ...commandBase, lineId: idSchema }), input)
+      const data = parseInput('orders.removeLine', removeLineSchema, input)
       return edit(id, data, ORDER_CAPABILITIES.editLines, 'changing lines', 'line_removed', async (_uow, row, current) => {
         const line = findLine(row, current, data.lineId)
         if (current.length === 1) {
@@ -984,7 +990,7 @@ export function createOrderModule(
 
     async addLine(orderId, input) {
       const id = parseInput('orders.addLine', idSchema, orderId)
-      const data = parseInput('orders.addLine', z.strictObject({ ...commandBase, sku: skuSchema, quantity: z.number().int().min(1) }), input)
+      const data = parseInput('orders.addLine', addLineSchema, input)
       return edit(id, data, ORDER_CAPABILITIES.editLines, 'changing lines', 'line_added', async (uow, _row, current) => {
         const variant = await variantForSku(uow, data.sku)
         const existing = current.find((l) => l.variantId === variant.variantId)
@@ -1040,7 +1046,7 @@ export function createOrderModule(
 
     async changeAddress(orderId, input) {
       const id = parseInput('orders.changeAddress', idSchema, orderId)
-      const data = parseInput('orders.changeAddress', z.strictObject({ ...commandBase, address: addressSchema }), input)
+      const data = parseInput('orders.changeAddress', changeAddressSchema, input)
       return edit(id, data, ORDER_CAPABILITIES.editAddress, 'changing the address', 'address_changed', async (_uow, row) => ({
         patch: { shipping_address: data.address === null ? null : JSON.stringify(data.address) },
         details: { from: row.shipping_address === null ? null : JSON.parse(row.shipping_address), to: data.address },

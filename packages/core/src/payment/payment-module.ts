@@ -132,6 +132,8 @@ const keySchema = z.string().trim().min(8, 'use a random key of at least 8 chara
 const amountSchema = z.number().int('expected whole minor units (kopecks)').positive('expected an amount above zero').max(Number.MAX_SAFE_INTEGER)
 const actorSchema = z.string().trim().min(1).max(191)
 const currencySchema = z.string().refine(isCurrencyCode, 'expected an ISO 4217 code such as RUB')
+const voidSchema = z.strictObject({ actor: actorSchema.optional() })
+const captureSchema = z.strictObject({ amount: amountSchema.optional(), idempotencyKey: keySchema, currency: currencySchema.optional() })
 const linesSchema = z.array(z.strictObject({ lineId: idSchema, quantity: z.number().int().positive() })).min(1).max(500)
 
 /** Creates the payment module: registers the `payment` machine and returns the API, the internal calls, its jobs and its durable event handlers (which the engine registers). */
@@ -742,7 +744,7 @@ export function createPaymentModule(
 
     async capture(paymentIdInput, input) {
       const paymentId = parseInput('payments.capture', idSchema, paymentIdInput)
-      const data = parseInput('payments.capture', z.strictObject({ amount: amountSchema.optional(), idempotencyKey: keySchema, currency: currencySchema.optional() }), input)
+      const data = parseInput('payments.capture', captureSchema, input)
       const replay = await replayOperation(data.idempotencyKey, paymentId, 'payments.capture')
       if (replay) return replay
       const op = await runInTransaction(runtime, async (uow) => {
@@ -783,7 +785,7 @@ export function createPaymentModule(
 
     async void(paymentIdInput, options = {}) {
       const paymentId = parseInput('payments.void', idSchema, paymentIdInput)
-      const data = parseInput('payments.void', z.strictObject({ actor: actorSchema.optional() }), options)
+      const data = parseInput('payments.void', voidSchema, options)
       const actor = data.actor ?? 'system'
       const result = await runInTransaction(runtime, async (uow) => {
         const row = await loadPayment(uow.db, paymentId)
