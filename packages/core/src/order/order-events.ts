@@ -9,6 +9,8 @@ declare module '../events/domain-events.js' {
     'order.status_changed': StateChangedData
     /** An order's content changed (lines, address, delivery, manager); `amountDueDelta` > 0 means the customer owes more. */
     'order.changed': { orderId: string; version: number; kind: OrderChangeKind; totalBefore: number; totalAfter: number; amountDueDelta: number; actor: string }
+    /** An order reached a status of the `complete` group (delivered, completed, partially completed): loyalty, closing receipts and reports react to it. */
+    'order.completed': { orderId: string; status: string; actor: string }
     /** An order was cancelled; its stock and promotion uses were released. */
     'order.cancelled': { orderId: string; reason: string; actor: string }
     /** An order was confirmed by a call, an SMS code or automatically. */

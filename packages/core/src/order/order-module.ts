@@ -7,7 +7,7 @@ import { OrdoError } from '../errors.js'
 import type { InventoryInternal } from '../inventory/inventory-module.js'
 import type { JobDefinition } from '../jobs/job-types.js'
 import { scheduleJob } from '../jobs/job-runner.js'
-import { availableTransitions, can, canTransition, sourceStates, statesInGroup, statesWithCapability, type AvailableTransition, type Machine } from '../machine/index.js'
+import { availableTransitions, can, canTransition, sourceStates, stateGroup, statesInGroup, statesWithCapability, type AvailableTransition, type Machine } from '../machine/index.js'
 import type { CurrencyCode } from '../money/index.js'
 import { SEND_SMS_JOB, type SendSmsPayload } from '../notify/sms-gateway.js'
 import type { PriceBreakdown, PricingContext } from '../pricing/index.js'
@@ -186,6 +186,8 @@ const changeAddressSchema = z.strictObject({ ...commandBase, address: addressSch
 
 const ORDER_OWNER = 'order'
 const MAX_AUTO_STEPS = 10
+/** The group whose statuses mean the goods reached the customer (`order.completed`). */
+const COMPLETE_GROUP = 'complete'
 const EXPIRY_BATCH = 100
 
 /** Creates the order module on the engine's runtime. Its machine must already be registered as `order`. */
@@ -282,6 +284,9 @@ export function createOrderModule(
       const effects = outcome.effects.map((e) => e.type)
       const cancelled = effects.includes(ORDER_EFFECTS.cancelled)
       current = await saveRow(uow, current, { status: outcome.to, ...(cancelled ? { cancel_reason: by.reason ?? null } : {}) })
+      if (stateGroup(machine(), outcome.to) === COMPLETE_GROUP && stateGroup(machine(), outcome.from) !== COMPLETE_GROUP) {
+        uow.emit({ type: 'order.completed', aggregateId: current.id, data: { orderId: current.id, status: outcome.to, actor: by.actor } })
+      }
       for (const effect of effects) {
         if (effect === ORDER_EFFECTS.releaseStock) await deps.inventory.release(uow, owner(current.id))
         else if (effect === ORDER_EFFECTS.releasePromotionUsage) await deps.promotions.releaseUsage(uow, current.id)

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { OrdoError } from '../errors.js'
 import type { JobDefinition } from '../jobs/job-types.js'
 import type { EventHandler } from '../events/event-handler.js'
-import { canTransition, defineMachine, stateGroup, type Machine } from '../machine/index.js'
+import { canTransition, defineMachine, type Machine } from '../machine/index.js'
 import { isCurrencyCode, type CurrencyCode } from '../money/index.js'
 import type { Order, OrderInternal } from '../order/index.js'
 import type { Runtime } from '../runtime.js'
@@ -1162,13 +1162,11 @@ export function createPaymentModule(
   }
 
   /** Goods handed over (the order reached a `complete` status): the closing receipt of what was prepaid. */
-  const closingReceiptHandler: EventHandler<'order.status_changed'> = {
+  const closingReceiptHandler: EventHandler<'order.completed'> = {
     id: 'payments.closing-receipt',
-    events: ['order.status_changed'],
+    events: ['order.completed'],
     async handle(event, { uow }) {
-      const orderMachine = runtime.machines.get('order')?.machine
-      if (!orderMachine || stateGroup(orderMachine, event.data.to) !== 'complete') return
-      await closingReceipt(uow, event.data.entityId)
+      await closingReceipt(uow, event.data.orderId)
     },
   }
 
