@@ -19,13 +19,7 @@ export function parseInput<S extends z.ZodType>(command: string, schema: S, inpu
     path: [...issue.path, ...(issue.code === 'unrecognized_keys' ? [issue.keys.join(', ')] : [])].map(String).join('.') || '(input)',
     message: issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message,
   }))
-  const shown = issues
-    .slice(0, 3)
-    .map((i) => `${i.path}: ${i.message}`)
-    .join('; ')
-  throw new OrdoError('VALIDATION', `Invalid input to ${command}: ${shown}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`, {
-    details: { command, issues },
-  })
+  throw validationError(command, issues)
 }
 
 const keySchema = z.string().min(1).max(191)
@@ -33,4 +27,15 @@ const keySchema = z.string().min(1).max(191)
 /** Validates an id, code, SKU or handle passed to a command or query (a non-empty string of at most 191 characters). */
 export function parseKey(command: string, value: unknown): string {
   return parseInput(command, keySchema, value)
+}
+
+/** The `VALIDATION` error for a command and its input problems (the first three in the message, all in `details.issues`). */
+export function validationError(command: string, issues: readonly InputIssue[]): OrdoError {
+  const shown = issues
+    .slice(0, 3)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ')
+  return new OrdoError('VALIDATION', `Invalid input to ${command}: ${shown}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`, {
+    details: { command, issues },
+  })
 }

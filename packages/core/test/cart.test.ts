@@ -2,15 +2,7 @@ import { OrdoError, type Commerce } from '@ordo/core'
 import { describeEachDialect, testClock } from '@ordo/testing'
 import { afterEach, expect, test } from 'vitest'
 import { seededShop } from './fixtures/shop-fixture.js'
-
-async function failure(promise: Promise<unknown>): Promise<OrdoError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(OrdoError)
-  return error as OrdoError
-}
+import { failure } from './fixtures/order-fixture.js'
 
 describeEachDialect('carts', ({ database }) => {
   const shops: Commerce[] = []

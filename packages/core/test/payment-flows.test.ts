@@ -4,15 +4,7 @@ import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { memoryProvider, webhook, type MemoryProvider } from './payment-fixtures/memory-provider.js'
 import { key, paymentShop, placeOrder } from './payment-fixtures/payment-shop.js'
-
-async function failure(promise: Promise<unknown>): Promise<OrdoError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(OrdoError)
-  return error as OrdoError
-}
+import { failure } from './fixtures/order-fixture.js'
 
 /** Rows in every payment table and the outbox: "nothing written" means none of these moved. */
 async function footprint(shop: Commerce) {

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { memoryProvider, webhook, type MemoryProvider } from './payment-fixtures/memory-provider.js'
 import { key, paymentShop, placeOrder } from './payment-fixtures/payment-shop.js'
+import { failure } from './fixtures/order-fixture.js'
 
 const SELLER: SellerRequisites = {
   name: 'ООО «Чайная лавка»',
@@ -13,15 +14,6 @@ const SELLER: SellerRequisites = {
   bank: { name: 'ПАО Сбербанк', bik: '044525225', account: '40702810938000012345', correspondentAccount: '30101810400000000225' },
 }
 const BUYER = { name: 'ООО «Офис»', taxId: '7736207543', kpp: '773601001', email: 'buh@office.example' }
-
-async function failure(promise: Promise<unknown>): Promise<OrdoError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(OrdoError)
-  return error as OrdoError
-}
 
 async function counts(shop: Commerce) {
   return shop.run(async (uow) => {

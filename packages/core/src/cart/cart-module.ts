@@ -15,7 +15,7 @@ import { runInTransaction, type UnitOfWork } from '../unit-of-work.js'
 import { parseInput } from '../validation.js'
 import type { CartItemTable, CartTable } from './cart-schema.js'
 import type { AbandonedCart, Address, Cart, CartContact, CreateCartInput } from './cart-types.js'
-import { addressSchema, MAX_TEXT, toE164 } from './contact-schema.js'
+import { addressSchema, channelOf, MAX_TEXT, toE164 } from './contact-schema.js'
 
 export { cartMigrations, type CartTables } from './cart-schema.js'
 
@@ -68,8 +68,8 @@ export interface CartApi {
 
 /** What other modules (checkout) call inside their unit of work. */
 export interface CartInternal {
-  /** Loads a cart row and its items, locking nothing. */
-  load(db: Kysely<Database>, cartId: string): Promise<{ cart: Cart; row: CartTable; items: CartItemTable[] }>
+  /** A cart's row and its items, oldest line first (`NOT_FOUND` when there is no such cart). */
+  rows(db: Kysely<Database>, cartId: string): Promise<{ row: CartTable; items: CartItemTable[] }>
   /** Marks an active cart converted into `orderId`; false when it was no longer active (someone else converted it). */
   markConverted(uow: UnitOfWork, cartId: string, orderId: string): Promise<boolean>
   /** The pricing context a cart is priced in. */
@@ -164,13 +164,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       customerGroups: JSON.parse(row.customer_groups),
       region: row.region,
       currency: row.currency as CurrencyCode,
-      channel: {
-        source: row.channel_source,
-        medium: row.channel_medium,
-        campaign: row.channel_campaign,
-        landingPage: row.landing_page,
-        referrer: row.referrer,
-      },
+      channel: channelOf(row),
       contact: { name: row.contact_name, phone: row.contact_phone, email: row.contact_email },
       shippingAddress: row.shipping_address === null ? null : JSON.parse(row.shipping_address),
       notes: row.notes,
@@ -185,10 +179,6 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     }
   }
 
-  async function load(db: Kysely<Database>, cartId: string) {
-    const { row, items } = await loadRows(db, cartId)
-    return { row, items, cart: await view(db, row, items, runtime.clock.now()) }
-  }
 
   /** Runs a change to an active cart and returns the cart priced after it. */
   async function change(
@@ -309,7 +299,8 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     },
 
     async get(cartId) {
-      return (await load(runtime.db, parseInput('carts.get', id, cartId))).cart
+      const { row, items } = await loadRows(runtime.db, parseInput('carts.get', id, cartId))
+      return view(runtime.db, row, items, runtime.clock.now())
     },
 
     async addItem(cartId, input) {
@@ -532,7 +523,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
   }
 
   const internal: CartInternal = {
-    load,
+    rows: loadRows,
     pricingContext,
     async markConverted(uow, cartId, orderId) {
       const result = await uow.db

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js'
 import { z } from 'zod'
+import type { ChannelAttribution } from './cart-types.js'
 
 /** Longest free text kept (comments, notes). */
 export const MAX_TEXT = 2000
@@ -24,4 +25,18 @@ export const addressSchema = z
 export function toE164(phone: string, defaultCountry: string): string | null {
   const parsed = parsePhoneNumberFromString(phone, defaultCountry as CountryCode)
   return parsed?.isValid() ? parsed.number : null
+}
+
+/** The attribution columns carts and orders both keep. */
+export interface ChannelColumns {
+  channel_source: string | null
+  channel_medium: string | null
+  channel_campaign: string | null
+  landing_page: string | null
+  referrer: string | null
+}
+
+/** A row's attribution columns as a {@link ChannelAttribution}. */
+export function channelOf(row: ChannelColumns): ChannelAttribution {
+  return { source: row.channel_source, medium: row.channel_medium, campaign: row.channel_campaign, landingPage: row.landing_page, referrer: row.referrer }
 }

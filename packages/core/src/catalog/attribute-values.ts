@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { OrdoError } from '../errors.js'
+import { validationError } from '../validation.js'
 import type { Database } from '../storage/database.js'
 import { toAttribute } from './catalog-rows.js'
 import type { AttributeDefinition, AttributeValues } from './catalog-types.js'
@@ -65,12 +65,5 @@ function show(value: unknown): string {
 
 /** Throws `VALIDATION` for `command` listing the attribute issues, if any. */
 export function assertNoAttributeIssues(command: string, issues: readonly AttributeIssue[]): void {
-  if (issues.length === 0) return
-  const shown = issues
-    .slice(0, 3)
-    .map((i) => `${i.path}: ${i.message}`)
-    .join('; ')
-  throw new OrdoError('VALIDATION', `Invalid input to ${command}: ${shown}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`, {
-    details: { command, issues },
-  })
+  if (issues.length > 0) throw validationError(command, issues)
 }

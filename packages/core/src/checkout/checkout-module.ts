@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { channelOf } from '../cart/contact-schema.js'
 import type { CartInternal } from '../cart/cart-module.js'
 import type { CartQuote } from '../cart/cart-module.js'
 import { OrdoError } from '../errors.js'
@@ -97,7 +98,7 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
     const number = await numbers.next()
     try {
       return await runInTransaction(runtime, async (uow) => {
-        const { row, items } = await loadCart(uow.db, cartId)
+        const { row, items } = await deps.carts.rows(uow.db, cartId)
         if (row.status !== 'active') {
           throw new OrdoError('CART_CLOSED', `Cart "${cartId}" is ${row.status === 'converted' ? 'already an order' : 'merged into another cart'}.`, {
             details: { cartId, status: row.status, convertedTo: row.converted_to },
@@ -149,13 +150,7 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
           notes: row.notes,
           currency: context.currency,
           region: row.region,
-          channel: {
-            source: row.channel_source,
-            medium: row.channel_medium,
-            campaign: row.channel_campaign,
-            landingPage: row.landing_page,
-            referrer: row.referrer,
-          },
+          channel: channelOf(row),
           pricingContext: context,
           breakdown,
           lines: breakdown.lines.map((l) => {
@@ -196,13 +191,6 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
       if (winner) return replay(winner, cartId, key)
       throw error
     }
-  }
-
-  async function loadCart(db: Parameters<CartInternal['load']>[0], cartId: string) {
-    const row = await db.selectFrom('ordo_cart').selectAll().where('id', '=', cartId).executeTakeFirst()
-    if (!row) throw new OrdoError('NOT_FOUND', `No cart "${cartId}".`, { details: { cartId } })
-    const items = await db.selectFrom('ordo_cart_item').selectAll().where('cart_id', '=', cartId).orderBy('added_at').orderBy('id').execute()
-    return { row, items }
   }
 
   return { api: { placeOrder } }

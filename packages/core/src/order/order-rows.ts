@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { channelOf } from '../cart/contact-schema.js'
 import type { CurrencyCode } from '../money/index.js'
 import type { VatRate } from '../money/vat.js'
 import { stateGroup, type Machine } from '../machine/index.js'
@@ -77,13 +78,7 @@ export function toSummary(machine: Machine<any>, row: Omit<OrderTable, 'breakdow
     notes: row.notes,
     currency: row.currency as CurrencyCode,
     region: row.region,
-    channel: {
-      source: row.channel_source,
-      medium: row.channel_medium,
-      campaign: row.channel_campaign,
-      landingPage: row.landing_page,
-      referrer: row.referrer,
-    },
+    channel: channelOf(row),
     totals: totalsOfRow(row as OrderTable),
     delivery: row.delivery === null ? null : JSON.parse(row.delivery),
     paymentMethod: row.payment_method,
