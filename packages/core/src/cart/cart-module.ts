@@ -181,10 +181,17 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
 
 
   /** Runs a change to an active cart and returns the cart priced after it. */
+  /**
+   * Runs a change to an active cart and returns the cart priced after it, in
+   * one pricing. `linesChange: false` skips re-reading lines the change did not
+   * touch; `check` vetoes the change on the priced result (e.g. a coupon that
+   * does not apply) before anything is written.
+   */
   async function change(
     command: string,
     cartId: unknown,
     fn: (uow: UnitOfWork, row: CartTable, items: CartItemTable[]) => Promise<Partial<CartTable> | void>,
+    options: { linesChange?: boolean; check?: (priced: Cart) => void } = {},
   ): Promise<Cart> {
     const cart = parseInput(command, id, cartId)
     return runInTransaction(runtime, async (uow) => {
@@ -196,8 +203,12 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       }
       const patch = (await fn(uow, row, items)) ?? {}
       const next: CartTable = { ...row, ...patch, version: Number(row.version) + 1, updated_at: uow.now.getTime() }
-      const fresh = await uow.db.selectFrom('ordo_cart_item').selectAll().where('cart_id', '=', cart).orderBy('added_at').orderBy('id').execute()
+      const fresh =
+        options.linesChange === false
+          ? items
+          : await uow.db.selectFrom('ordo_cart_item').selectAll().where('cart_id', '=', cart).orderBy('added_at').orderBy('id').execute()
       const priced = await view(uow.db, next, fresh, uow.now)
+      options.check?.(priced)
       next.quote = JSON.stringify(quoteOf(priced.breakdown))
       await uow.db
         .updateTable('ordo_cart')
@@ -365,17 +376,17 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
         const email = patch.contact_email !== undefined ? patch.contact_email : row.contact_email
         uow.emit({ type: 'cart.contact_set', aggregateId: row.id, data: { cartId: row.id, phone, email } })
         return patch
-      })
+      }, { linesChange: false })
     },
 
     async setShippingAddress(cartId, address) {
       const data = parseInput('carts.setShippingAddress', addressSchema, address)
-      return change('carts.setShippingAddress', cartId, async () => ({ shipping_address: data === null ? null : JSON.stringify(data) }))
+      return change('carts.setShippingAddress', cartId, async () => ({ shipping_address: data === null ? null : JSON.stringify(data) }), { linesChange: false })
     },
 
     async setNotes(cartId, notes) {
       const data = parseInput('carts.setNotes', notesSchema, notes)
-      return change('carts.setNotes', cartId, async () => ({ notes: data || null }))
+      return change('carts.setNotes', cartId, async () => ({ notes: data || null }), { linesChange: false })
     },
 
     async setCustomer(cartId, customer) {
@@ -383,50 +394,48 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       return change('carts.setCustomer', cartId, async () => ({
         customer_id: data.customerId,
         ...(data.customerGroups ? { customer_groups: JSON.stringify(data.customerGroups) } : {}),
-      }))
+      }), { linesChange: false })
     },
 
     async setPayment(cartId, input) {
       const data = parseInput('carts.setPayment', setPaymentSchema, input)
-      return change('carts.setPayment', cartId, async (uow, row, items) => {
-        if (data.method !== null) {
-          const breakdown = await deps.pricing.priceCart(uow.db, {
-            lines: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, quantity: Number(i.quantity) })),
-            context: pricingContext(row, uow.now),
-            delivery: null,
-          })
-          const why = deps.payments.whyNotOffered(data.method, { amount: breakdown.total, region: row.region })
+      return change('carts.setPayment', cartId, async () => ({ payment_method: data.method }), {
+        linesChange: false,
+        check(priced) {
+          if (data.method === null) return
+          const why = deps.payments.whyNotOffered(data.method, { amount: priced.breakdown.total, region: priced.region })
           if (why) {
             throw new OrdoError('PAYMENT_METHOD_UNAVAILABLE', `Payment method "${data.method}" cannot be used for this cart: ${why}.`, {
               details: { method: data.method, reason: why },
             })
           }
-        }
-        return { payment_method: data.method }
+        },
       })
     },
 
     async applyCoupon(cartId, code) {
       const normalised = parseInput('carts.applyCoupon', couponSchema, code).toUpperCase()
-      return change('carts.applyCoupon', cartId, async (uow, row, items) => {
-        await couponFailure(uow.db, row, normalised, uow.now)
-        const codes: string[] = JSON.parse(row.coupon_codes)
-        if (codes.includes(normalised)) return
-        const next = [...codes, normalised]
-        // Price the cart with the coupon: a coupon that does not apply to this cart is refused with the reason.
-        const breakdown = await deps.pricing.priceCart(uow.db, {
-          lines: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, quantity: Number(i.quantity) })),
-          context: { ...pricingContext(row, uow.now), couponCodes: next },
-          delivery: null,
-        })
-        const result = breakdown.coupons.find((c) => c.code === normalised)
-        if (result && !result.applied) {
-          throw new OrdoError('COUPON_REJECTED', `Coupon ${normalised} does not apply to this cart: ${result.reason ?? 'its conditions are not met'}.`, {
-            details: { code: normalised, reason: 'not_applicable', explanation: result.reason },
-          })
-        }
-        return { coupon_codes: JSON.stringify(next) }
-      })
+      return change(
+        'carts.applyCoupon',
+        cartId,
+        async (uow, row) => {
+          await couponFailure(uow.db, row, normalised, uow.now)
+          const codes: string[] = JSON.parse(row.coupon_codes)
+          return codes.includes(normalised) ? {} : { coupon_codes: JSON.stringify([...codes, normalised]) }
+        },
+        {
+          linesChange: false,
+          // Priced with the coupon: one that does not apply to this cart is refused with the reason.
+          check(priced) {
+            const result = priced.breakdown.coupons.find((c) => c.code === normalised)
+            if (result && !result.applied) {
+              throw new OrdoError('COUPON_REJECTED', `Coupon ${normalised} does not apply to this cart: ${result.reason ?? 'its conditions are not met'}.`, {
+                details: { code: normalised, reason: 'not_applicable', explanation: result.reason },
+              })
+            }
+          },
+        },
+      )
     },
 
     async removeCoupon(cartId, code) {
@@ -434,7 +443,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       return change('carts.removeCoupon', cartId, async (_uow, row) => {
         const codes: string[] = JSON.parse(row.coupon_codes)
         return { coupon_codes: JSON.stringify(codes.filter((c) => c !== normalised)) }
-      })
+      }, { linesChange: false })
     },
 
     async merge(guestCartId, intoCartId) {
