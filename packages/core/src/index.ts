@@ -89,5 +89,7 @@ export * from './order/index.js'
 
 // Ports for adapters
 export * from './payment/index.js'
+export * from './delivery/index.js'
+export * from './notify/index.js'
 export { parseInput } from './validation.js'
 export type { InputIssue } from './validation.js'

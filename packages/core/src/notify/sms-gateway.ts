@@ -5,6 +5,61 @@ export interface SmsMessage {
   text: string
   /** The same key again must not send a second SMS (the engine retries at least once). */
   idempotencyKey: string
+  /** A sender name registered with the gateway (`MyShop`); omitted: the account's default. */
+  sender?: string | undefined
+}
+
+/**
+ * Where an SMS is, as a gateway adapter maps its provider's codes:
+ * `queued` (ours, not yet handed over) → `sent` (the provider took it) →
+ * `delivered` | `failed` | `expired` (the phone never answered in time).
+ */
+export const SMS_STATUSES = ['queued', 'sent', 'delivered', 'failed', 'expired'] as const
+/** One of {@link SMS_STATUSES}. */
+export type SmsStatus = (typeof SMS_STATUSES)[number]
+
+/** A delivery report of one SMS, from a status query or a callback. */
+export interface SmsStatusReport {
+  providerMessageId: string
+  status: SmsStatus
+  /** The provider's own code (SMS.ru `103`, SMSC `1`). */
+  rawStatus: string
+  /** When the provider says it happened; null when it does not say. */
+  at: Date | null
+  /** Why it failed, in the provider's words. */
+  error?: string | undefined
+}
+
+/** What `SmsGateway.parseCallback` returns: reports to apply, or why the request was refused, and what to answer. */
+export type ParsedSmsCallback =
+  | { ok: true; reports: SmsStatusReport[]; response: { status: number; body: string; contentType: string } }
+  | { ok: false; reason: string; response: { status: number; body: string; contentType: string } }
+
+/** What a gateway can do. */
+export interface SmsGatewayCapabilities {
+  /** Messages may carry a registered sender name. */
+  readonly senderNames: boolean
+  /** `getStatus` is implemented. */
+  readonly statusQuery: boolean
+  /** `parseCallback` is implemented (the provider pushes delivery reports). */
+  readonly statusCallbacks: boolean
+}
+
+/** An SMS gateway call failed; `retryable` says whether the engine may try again (network, 5xx, rate limit). */
+export class SmsGatewayError extends Error {
+  override readonly name = 'SmsGatewayError'
+  readonly retryable: boolean
+  /** The HTTP status, if there was a response. */
+  readonly status: number | null
+  /** The provider's error code (SMS.ru `207`, SMSC `error_code` 7). */
+  readonly vendorCode: string | null
+
+  constructor(message: string, options: { retryable: boolean; status?: number | null; vendorCode?: string | null; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.retryable = options.retryable
+    this.status = options.status ?? null
+    this.vendorCode = options.vendorCode ?? null
+  }
 }
 
 /**
@@ -27,8 +82,14 @@ export interface SmsMessage {
 export interface SmsGateway {
   /** Names the gateway in logs (`smsru`). */
   readonly id: string
-  /** Sends one message; resolves with the provider's id for it. */
+  /** What it can do; omitted: a gateway that only sends. */
+  readonly capabilities?: SmsGatewayCapabilities
+  /** Sends one message; resolves with the provider's id for it. Throws {@link SmsGatewayError} on failure. */
   send(message: SmsMessage): Promise<{ providerMessageId: string }>
+  /** Delivery reports of messages it sent (`capabilities.statusQuery`). */
+  getStatus?(providerMessageIds: string[]): Promise<SmsStatusReport[]>
+  /** Verifies and reads a delivery-report callback (`capabilities.statusCallbacks`). */
+  parseCallback?(request: { headers: Record<string, string | undefined>; rawBody: string; remoteAddress?: string | null }): Promise<ParsedSmsCallback>
 }
 
 /** Name of the job that sends one SMS through the configured gateway. */

@@ -50,5 +50,3 @@ export type {
   SubstituteVariantInput,
   TransitionOrderOptions,
 } from './order-types.js'
-export { SEND_SMS_JOB } from '../notify/sms-gateway.js'
-export type { SendSmsPayload, SmsGateway, SmsMessage } from '../notify/sms-gateway.js'
