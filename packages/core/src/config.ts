@@ -13,6 +13,9 @@ import type { PaymentsConfig } from './payment/payment-types.js'
 import { PAYMENT_METHOD_TYPES } from './payment/payment-types.js'
 import { sellerSchema } from './payment/payment-requisites.js'
 import type { StorageDialect } from './storage/storage-dialect.js'
+import type { Courier } from './delivery/courier.js'
+import { deliveryCalendarSchema, ownCourierSchema, packagingRuleSchema } from './delivery/delivery-config.js'
+import type { DeliveryConfig } from './delivery/delivery-types.js'
 
 /**
  * The configuration of `createCommerce()`. Unknown keys and wrong types are
@@ -58,8 +61,10 @@ export interface CommerceConfig {
   }
   /** Payment providers, methods and the provider wrapper's timeouts and retries. */
   payments?: PaymentsConfig
-  /** Retries and leases of the outbox relay and the job runner. */
-  delivery?: {
+  /** Delivery: couriers, the shop's own couriers, showroom pickup, dates, packaging, tracking. */
+  delivery?: DeliveryConfig
+  /** Retries and leases of the outbox relay and the job runner (`shop.worker`). */
+  worker?: {
     /** @default 10 */
     maxAttempts?: number
     /** @default 1000 */
@@ -174,6 +179,64 @@ const configSchema = z.strictObject({
     })
     .optional(),
   delivery: z
+    .strictObject({
+      couriers: z
+        .array(
+          z.custom<Courier>(
+            (v) => typeof v === 'object' && v !== null && typeof (v as Courier).id === 'string' && typeof (v as Courier).quote === 'function' && typeof (v as Courier).track === 'function',
+            { message: 'expected a courier adapter (cdek(...), russianPost(...))' },
+          ),
+        )
+        .refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'two couriers have the same id')
+        .refine((list) => !list.some((c) => c.id === 'own' || c.id === 'showroom'), 'the courier ids "own" and "showroom" are the built-in methods\' ids')
+        .optional(),
+      ownCourier: ownCourierSchema.optional(),
+      showroomPickup: z
+        .strictObject({
+          locations: z
+            .array(
+              z.strictObject({
+                code: z.string().trim().min(1).max(100),
+                name: z.string().max(255).optional(),
+                city: z.string().trim().min(1).max(191),
+                address: z.string().trim().min(1).max(500),
+                postalCode: z.string().max(20).optional(),
+                workingHours: z.string().max(255).optional(),
+                lat: z.number().min(-90).max(90).optional(),
+                lon: z.number().min(-180).max(180).optional(),
+              }),
+            )
+            .min(1),
+          price: z.number().int().nonnegative().optional(),
+          transferDays: z.number().int().nonnegative().max(60).optional(),
+        })
+        .optional(),
+      from: z
+        .strictObject({
+          country: z.string().length(2),
+          city: z.string().min(1).max(191),
+          postalCode: z.string().max(20).optional(),
+          region: z.string().max(191).optional(),
+          line: z.string().max(500).optional(),
+          lat: z.number().optional(),
+          lon: z.number().optional(),
+          carrierCityCode: z.string().max(64).optional(),
+        })
+        .optional(),
+      calendar: deliveryCalendarSchema.optional(),
+      cutoff: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected local time 'HH:mm'").optional(),
+      handlingDays: z.number().int().nonnegative().max(60).optional(),
+      markup: z.strictObject({ basisPoints: z.number().int().min(0).max(100_000).optional(), fixed: z.number().int().optional() }).optional(),
+      packaging: packagingRuleSchema.optional(),
+      quoteTimeoutMs: positiveInt.max(120_000).optional(),
+      quoteCacheSeconds: z.number().int().nonnegative().max(86_400).optional(),
+      pickupPointsRefreshHours: positiveInt.max(24 * 30).optional(),
+      trackEveryMinutes: positiveInt.max(24 * 60).optional(),
+      maxAttempts: positiveInt.max(20).optional(),
+      completeOnDelivery: z.boolean().optional(),
+    })
+    .optional(),
+  worker: z
     .strictObject({
       maxAttempts: positiveInt.optional(),
       backoffMs: positiveInt.optional(),

@@ -138,12 +138,12 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
     handlers,
     handlersByType,
     jobs: new Map(),
-    delivery: {
-      maxAttempts: config.delivery?.maxAttempts ?? 10,
-      backoffMs: config.delivery?.backoffMs ?? 1000,
-      maxBackoffMs: config.delivery?.maxBackoffMs ?? 3_600_000,
-      leaseMs: config.delivery?.leaseMs ?? 60_000,
-      batchSize: config.delivery?.batchSize ?? 100,
+    worker: {
+      maxAttempts: config.worker?.maxAttempts ?? 10,
+      backoffMs: config.worker?.backoffMs ?? 1000,
+      maxBackoffMs: config.worker?.maxBackoffMs ?? 3_600_000,
+      leaseMs: config.worker?.leaseMs ?? 60_000,
+      batchSize: config.worker?.batchSize ?? 100,
     },
     workerId: `${hostname().slice(0, 30)}:${process.pid}:${newId().slice(-8)}`,
     logger: config.logger ?? silentLogger,

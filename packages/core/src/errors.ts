@@ -59,6 +59,10 @@ export const ORDO_ERROR_CODES = {
   PAYMENT_METHOD_UNAVAILABLE: 'PAYMENT_METHOD_UNAVAILABLE',
   /** A capture above the hold or a refund above captured − refunded; `details.available` says what is left. */
   AMOUNT_EXCEEDS_AVAILABLE: 'AMOUNT_EXCEEDS_AVAILABLE',
+  /** The delivery option, pickup point or time slot cannot take this cart (unknown option, a locker too small, a point that refuses cash on delivery, a full slot…); `details.reason` says which. */
+  DELIVERY_UNAVAILABLE: 'DELIVERY_UNAVAILABLE',
+  /** A courier call failed (refused request, or retryable failures after the last attempt); `details` name the carrier, operation and vendor code. */
+  COURIER: 'COURIER',
   /** No job handler is registered for a scheduled job's name. */
   UNKNOWN_JOB: 'UNKNOWN_JOB',
   /** The database failed or is misconfigured; `cause` carries the driver error. */

@@ -7,6 +7,10 @@ import { buildOrderMachine } from './order/order-machine.js'
 import { checkoutMigrations, createCheckoutModule, type CheckoutApi } from './checkout/checkout-module.js'
 import { createPromotionsModule, type PromotionsApi } from './promotions/promotions-module.js'
 import { createPaymentModule, paymentMigrations, type PaymentApi } from './payment/payment-module.js'
+import { createDeliveryModule, deliveryMigrations, type DeliveryApi } from './delivery/delivery-module.js'
+import { createShipmentModule, type ShipmentApi } from './delivery/shipment-module.js'
+import { defineMachine } from './machine/index.js'
+import { SHIPMENT_MACHINE } from './delivery/shipment-machine.js'
 import type { EventHandler } from './events/event-handler.js'
 import type { Runtime } from './runtime.js'
 import { cartMigrations } from './cart/cart-module.js'
@@ -26,6 +30,7 @@ export const CORE_MIGRATIONS: readonly OrdoMigration[] = [
   ...orderMigrations,
   ...checkoutMigrations,
   ...paymentMigrations,
+  ...deliveryMigrations,
 ]
 
 /**
@@ -50,6 +55,10 @@ export interface CoreModules {
   readonly checkout: CheckoutApi
   /** Payments: methods, the payment machine, providers, webhooks, refunds, cash-on-delivery settlement, fiscal receipts. */
   readonly payments: PaymentApi
+  /** Delivery options (couriers, own couriers, showroom pickup), estimated dates, pickup points. */
+  readonly delivery: DeliveryApi
+  /** Shipments: packing, carrier registration, tracking, try-on and partial buyout outcomes, returns, drop-ship supplier orders. */
+  readonly shipments: ShipmentApi
 }
 
 /**
@@ -76,7 +85,12 @@ export function createModules(runtime: Runtime): { apis: CoreModules; handlers: 
   for (const [name, job] of Object.entries(orders.jobs)) runtime.jobs.set(name, job)
   const payments = createPaymentModule(runtime, { orders: orders.internal })
   for (const [name, job] of Object.entries(payments.jobs)) runtime.jobs.set(name, job)
+  const delivery = createDeliveryModule(runtime, { catalog: catalog.internal, locations: inventory.internal.locations })
+  runtime.machines.set('shipment', { machine: defineMachine(SHIPMENT_MACHINE), event: 'shipment.status_changed' })
+  const shipments = createShipmentModule(runtime, { delivery: delivery.internal, orders: orders.internal, payments: payments.internal, inventory: inventory.internal })
+  for (const [name, job] of Object.entries(shipments.jobs)) runtime.jobs.set(name, job)
   const carts = createCartModule(runtime, {
+    delivery: delivery.internal,
     catalog: catalog.internal,
     inventory: inventory.internal,
     pricing: pricing.internal,
@@ -84,6 +98,7 @@ export function createModules(runtime: Runtime): { apis: CoreModules; handlers: 
     payments: payments.internal,
   })
   const checkout = createCheckoutModule(runtime, {
+    delivery: delivery.internal,
     carts: carts.internal,
     orders: orders.internal,
     pricing: pricing.internal,
@@ -100,6 +115,8 @@ export function createModules(runtime: Runtime): { apis: CoreModules; handlers: 
     orders: orders.api,
     checkout: checkout.api,
     payments: payments.api,
+    delivery: delivery.api,
+    shipments: shipments.api,
   }
-  return { apis, handlers: [...payments.handlers] }
+  return { apis, handlers: [...payments.handlers, ...shipments.handlers] }
 }

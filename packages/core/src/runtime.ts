@@ -13,7 +13,7 @@ import type { CommerceConfig } from './config.js'
 import type { OrdoPlugin } from './plugin/define-plugin.js'
 
 /** Settings of the outbox relay and the job runner, with defaults applied. */
-export interface DeliverySettings {
+export interface WorkerSettings {
   /** Attempts before an event delivery or a job is parked. */
   maxAttempts: number
   /** First retry delay; doubles per attempt up to `maxBackoffMs`. */
@@ -48,7 +48,7 @@ export interface Runtime {
   readonly handlersByType: ReadonlyMap<string, readonly EventHandler[]>
   /** Filled at start-up by core modules, the config and plugins; read-only afterwards. */
   readonly jobs: Map<string, JobDefinition<any>>
-  readonly delivery: DeliverySettings
+  readonly worker: WorkerSettings
   /** Identifies this process in leases (`locked_by`). */
   readonly workerId: string
   readonly logger: Logger

@@ -20,7 +20,7 @@ describeEachDialect('jobs', ({ database }) => {
       clock,
       jobs,
       plugins: [ticketPlugin],
-      delivery: { maxAttempts: 3, backoffMs: 1000 },
+      worker: { maxAttempts: 3, backoffMs: 1000 },
     })
     shops.push(shop)
     return shop

@@ -17,7 +17,7 @@ describeEachDialect('outbox and relay', ({ database }) => {
       clock,
       plugins: [ticketPlugin],
       eventHandlers: handlers,
-      delivery: { maxAttempts, backoffMs: 1000 },
+      worker: { maxAttempts, backoffMs: 1000 },
     })
     shops.push(shop)
     return shop

@@ -8,6 +8,8 @@ import type { PriceBreakdown, PricingContext } from '../pricing/index.js'
 import type { PricingInternal } from '../pricing/pricing-module.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
 import type { PaymentInternal } from '../payment/payment-module.js'
+import type { DeliveryInternal } from '../delivery/delivery-module.js'
+import type { DeliveryChoice, SetDeliveryInput } from '../delivery/delivery-types.js'
 import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
 import { newId } from '../storage/ids.js'
@@ -56,6 +58,14 @@ export interface CartApi {
   setCustomer(cartId: string, customer: { customerId: string; customerGroups?: string[] }): Promise<Cart>
   /** Chooses how the customer pays (a configured method code, e.g. `card`, `cod`); null goes back to paying later. Refused when the method is not offered for this cart's total and region. */
   setPayment(cartId: string, input: { method: string | null }): Promise<Cart>
+  /**
+   * Chooses how the cart is delivered: an option from `shop.delivery.quote()`,
+   * the pickup point, address or time slot it needs. Validated (the point
+   * takes the cart's payment method, the locker fits the parcel, the slot has
+   * room) and priced into the breakdown. Changing the lines afterwards drops
+   * the choice: quote again.
+   */
+  setDelivery(cartId: string, input: SetDeliveryInput | null): Promise<Cart>
   /** Applies a coupon code (any case); refuses unknown, expired, used-up or not-applicable codes with the reason. */
   applyCoupon(cartId: string, code: string): Promise<Cart>
   /** Takes a coupon code (any case) off the cart. */
@@ -111,10 +121,28 @@ const setQuantitySchema = z.strictObject({ lineId: id.optional(), sku: sku.optio
 const setCustomerSchema = z.strictObject({ customerId: id, customerGroups: z.array(z.string().min(1).max(100)).max(50).optional() })
 const setPaymentSchema = z.strictObject({ method: z.string().trim().min(1).max(50).nullable() })
 const notesSchema = z.string().max(MAX_TEXT).nullable()
+const setDeliverySchema = z.strictObject({
+  optionId: z.string().trim().min(1).max(200),
+  destination: z.strictObject({
+    country: z.string().length(2).optional(),
+    city: z.string().trim().min(1).max(191),
+    postalCode: z.string().trim().min(1).max(20).optional(),
+    region: z.string().trim().max(191).optional(),
+    carrierCityCodes: z.record(z.string().max(64), z.string().max(64)).optional(),
+    lat: z.number().min(-90).max(90).optional(),
+    lon: z.number().min(-180).max(180).optional(),
+  }),
+  pickupPointId: z.string().trim().min(1).max(100).optional(),
+  address: addressSchema.unwrap().optional(),
+  slot: z.string().trim().min(1).max(64).optional(),
+  tryOn: z.boolean().optional(),
+  callBefore: z.boolean().optional(),
+})
 
 
 interface CartDeps {
-  payments: Pick<PaymentInternal, 'whyNotOffered'>
+  payments: Pick<PaymentInternal, 'whyNotOffered' | 'method'>
+  delivery: DeliveryInternal
   catalog: CatalogInternal
   inventory: InventoryInternal
   pricing: PricingInternal
@@ -151,10 +179,11 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
   }
 
   async function view(db: Kysely<Database>, row: CartTable, items: CartItemTable[], at: Date): Promise<Cart> {
+    const delivery = row.delivery === null ? null : (JSON.parse(row.delivery) as DeliveryChoice)
     const breakdown = await deps.pricing.priceCart(db, {
       lines: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, quantity: Number(i.quantity) })),
       context: pricingContext(row, at),
-      delivery: null,
+      delivery: delivery === null ? null : { amount: delivery.price, label: delivery.name },
     })
     const names = new Map(breakdown.lines.map((l) => [l.lineId, l.name]))
     return {
@@ -170,6 +199,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       notes: row.notes,
       couponCodes: JSON.parse(row.coupon_codes),
       paymentMethod: row.payment_method,
+      delivery,
       items: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, sku: i.sku, name: names.get(i.id) ?? i.sku, quantity: Number(i.quantity) })),
       breakdown,
       version: Number(row.version),
@@ -202,6 +232,8 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
         })
       }
       const patch = (await fn(uow, row, items)) ?? {}
+      // A delivery was priced for the parcel and the goods total: new lines need a new quote.
+      if (options.linesChange !== false && row.delivery !== null) patch.delivery = null
       const next: CartTable = { ...row, ...patch, version: Number(row.version) + 1, updated_at: uow.now.getTime() }
       const fresh =
         options.linesChange === false
@@ -302,6 +334,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
           converted_to: null,
           payment_method: null,
           quote: null,
+          delivery: null,
         }
         await uow.db.insertInto('ordo_cart').values(row).execute()
         uow.emit({ type: 'cart.created', aggregateId: row.id, data: { cartId: row.id, customerId: row.customer_id, channelSource: row.channel_source } })
@@ -403,7 +436,14 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
         linesChange: false,
         check(priced) {
           if (data.method === null) return
-          const why = deps.payments.whyNotOffered(data.method, { amount: priced.breakdown.total, region: priced.region })
+          const type = deps.payments.method(data.method)?.type
+          const payable = priced.delivery && type ? deps.delivery.whyNotPayable(priced.delivery, type) : null
+          if (payable) {
+            throw new OrdoError('PAYMENT_METHOD_UNAVAILABLE', `Payment method "${data.method}" cannot be used with the chosen delivery: ${payable}.`, {
+              details: { method: data.method, reason: payable },
+            })
+          }
+          const why = deps.payments.whyNotOffered(data.method, { amount: priced.breakdown.total, region: priced.region, deliveryType: priced.delivery?.methodType ?? null })
           if (why) {
             throw new OrdoError('PAYMENT_METHOD_UNAVAILABLE', `Payment method "${data.method}" cannot be used for this cart: ${why}.`, {
               details: { method: data.method, reason: why },
@@ -411,6 +451,27 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
           }
         },
       })
+    },
+
+    async setDelivery(cartId, input) {
+      const cart = parseInput('carts.setDelivery', id, cartId)
+      if (input === null) return change('carts.setDelivery', cart, async () => ({ delivery: null }), { linesChange: false })
+      const data = parseInput('carts.setDelivery', setDeliverySchema, input) as SetDeliveryInput
+      // Couriers are asked outside the transaction; the cart must not change meanwhile.
+      const { row, items } = await loadRows(runtime.db, cart)
+      const paymentType = row.payment_method === null ? null : (deps.payments.method(row.payment_method)?.type ?? null)
+      const choice = await deps.delivery.choose(row, items, data, paymentType)
+      return change(
+        'carts.setDelivery',
+        cart,
+        async (_uow, current) => {
+          if (Number(current.version) !== Number(row.version)) {
+            throw new OrdoError('CONFLICT', `Cart "${cart}" changed while delivery was being quoted; quote and choose again.`, { details: { cartId: cart, expectedVersion: Number(row.version) } })
+          }
+          return { delivery: JSON.stringify(choice), ...(choice.address ? { shipping_address: JSON.stringify(choice.address) } : {}) }
+        },
+        { linesChange: false },
+      )
     },
 
     async applyCoupon(cartId, code) {

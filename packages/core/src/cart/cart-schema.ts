@@ -33,6 +33,8 @@ export interface CartTable {
   payment_method: string | null
   /** JSON of the prices the customer was last shown (total and each line's unit price and total); checkout compares against it. */
   quote: string | null
+  /** JSON of the chosen delivery (`DeliveryChoice`), or null; dropped when the lines change. */
+  delivery: string | null
 }
 
 /** One line of a cart: a variant and a quantity. */
@@ -92,6 +94,12 @@ export const cartMigrations: readonly OrdoMigration[] = [
         .addColumn('added_at', COLUMN.time, (c) => c.notNull())
         .addUniqueConstraint('ordo_cart_item_variant_uq', ['cart_id', 'variant_id'])
         .execute()
+    },
+  },
+  {
+    name: '0010_cart_delivery',
+    async up({ db }) {
+      await db.schema.alterTable('ordo_cart').addColumn('delivery', COLUMN.json).execute()
     },
   },
 ]

@@ -1,5 +1,6 @@
 import type { CurrencyCode } from '../money/index.js'
 import type { PriceBreakdown } from '../pricing/index.js'
+import type { DeliveryChoice } from '../delivery/delivery-types.js'
 
 /** Where a visitor came from: recorded on the cart and copied to the order, for conversion by channel. */
 export interface ChannelAttribution {
@@ -60,6 +61,8 @@ export interface Cart {
   couponCodes: string[]
   /** The payment method code chosen with `setPayment`; null: pay later, after confirmation. */
   paymentMethod: string | null
+  /** The delivery chosen with `setDelivery` (priced into the breakdown), or null. */
+  delivery: DeliveryChoice | null
   items: CartItem[]
   breakdown: PriceBreakdown
   /** Grows with every change. */

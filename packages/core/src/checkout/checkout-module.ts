@@ -9,6 +9,8 @@ import type { PriceBreakdown } from '../pricing/index.js'
 import type { PricingInternal } from '../pricing/pricing-module.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
 import type { PaymentInternal } from '../payment/payment-module.js'
+import type { DeliveryInternal } from '../delivery/delivery-module.js'
+import type { DeliveryChoice } from '../delivery/delivery-types.js'
 import type { Runtime } from '../runtime.js'
 import { newId } from '../storage/ids.js'
 import { runInTransaction } from '../unit-of-work.js'
@@ -56,7 +58,8 @@ export interface CheckoutApi {
 }
 
 interface CheckoutDeps {
-  payments: Pick<PaymentInternal, 'whyNotOffered'>
+  payments: Pick<PaymentInternal, 'whyNotOffered' | 'method'>
+  delivery: DeliveryInternal
   carts: CartInternal
   orders: OrderInternal
   pricing: PricingInternal
@@ -109,11 +112,15 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
           throw incomplete(cartId, 'the customer left neither a phone nor an e-mail (carts.setContact)', 'contact')
         }
 
+        const delivery = row.delivery === null ? null : (JSON.parse(row.delivery) as DeliveryChoice)
+        if (delivery === null && deps.delivery.enabled) {
+          throw incomplete(cartId, 'no delivery is chosen (delivery.quote, then carts.setDelivery)', 'delivery')
+        }
         const context = deps.carts.pricingContext(row, uow.now)
         const { breakdown, variants } = await deps.pricing.priceCartWithVariants(uow.db, {
           lines: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, quantity: Number(i.quantity) })),
           context,
-          delivery: null,
+          delivery: delivery === null ? null : { amount: delivery.price, label: delivery.name },
         })
         const archived = breakdown.lines.filter((l) => variants.get(l.variantId)?.status !== 'active')
         if (archived.length > 0) {
@@ -122,7 +129,7 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
           })
         }
         if (row.payment_method !== null) {
-          const why = deps.payments.whyNotOffered(row.payment_method, { amount: breakdown.total, region: row.region })
+          const why = deps.payments.whyNotOffered(row.payment_method, { amount: breakdown.total, region: row.region, deliveryType: delivery?.methodType ?? null })
           if (why) {
             throw new OrdoError('PAYMENT_METHOD_UNAVAILABLE', `Payment method "${row.payment_method}" cannot pay for this order: ${why}. Choose another with carts.setPayment().`, {
               details: { method: row.payment_method, reason: why },
@@ -131,8 +138,10 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
         }
         if (!options.acceptPriceChanges) comparePrices(row.quote === null ? null : (JSON.parse(row.quote) as CartQuote), breakdown)
 
+        const paymentType = row.payment_method === null ? null : (deps.payments.method(row.payment_method)?.type ?? null)
+        if (delivery) await deps.delivery.book(uow, delivery, paymentType)
         const orderId = newId()
-        await deps.inventory.reserve(uow, {
+        const allocations = await deps.inventory.reserve(uow, {
           ownerType: 'order',
           ownerId: orderId,
           lines: breakdown.lines.filter((l) => !l.gift || variants.has(l.variantId)).map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
@@ -168,9 +177,10 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
             }
           }),
           paymentMethod: row.payment_method ?? PAY_LATER,
-          delivery: null,
+          delivery,
           idempotencyKey: key,
         })
+        if (delivery) await deps.delivery.planShipments(uow, order, allocations, delivery, paymentType === 'cash_on_delivery')
         const applied = breakdown.coupons.filter((c) => c.applied).map((c) => c.code)
         if (breakdown.appliedPromotionIds.length > 0 || applied.length > 0) {
           await deps.promotions.recordUsage(uow, {

@@ -21,3 +21,30 @@ export {
   type PickupPoint,
   type PickupPointQuery,
 } from './courier.js'
+export type {} from './delivery-events.js'
+export { OWN_COURIER, SHOWROOM } from './delivery-types.js'
+export type {
+  DeliveryChoice,
+  DeliveryConfig,
+  DeliveryDestination,
+  DeliveryOption,
+  DeliveryQuote,
+  OutcomeResult,
+  PickupPointsQuery,
+  QuoteFailure,
+  QuoteOptions,
+  RecordOutcomeInput,
+  SetDeliveryInput,
+  Shipment,
+  ShipmentEvent,
+  ShipmentLine,
+  ShowroomPickupConfig,
+  SupplierOrder,
+  TrackingResult,
+} from './delivery-types.js'
+export type { DeliveryApi } from './delivery-module.js'
+export type { ShipmentApi } from './shipment-module.js'
+export { SHIPMENT_MACHINE, SHIPMENT_STATUSES, type ShipmentStatus } from './shipment-machine.js'
+export { addWorkingDays, estimateDeliveryDates, isWorkingDay, type DeliveryCalendar, type DeliveryEstimate, type DeliveryEstimateInput } from './delivery-dates.js'
+export { matchZone, ownCourierPrice, slotsFrom, type DeliverySlot, type OwnCourierConfig, type OwnCourierSlot, type OwnCourierZone } from './own-courier.js'
+export { buildParcels, whyNotFits, type PackagingBox, type PackagingRule, type ParcelItem } from './parcel.js'

@@ -25,8 +25,8 @@ export function backoffDelay(settings: { backoffMs: number; maxBackoffMs: number
  * relay at once), runs each handler in its own transaction that also marks the
  * delivery done, and schedules retries or parks on failure.
  */
-export async function relayOutbox(runtime: Runtime, limit = runtime.delivery.batchSize): Promise<RelayResult> {
-  const { db, storage, delivery, workerId, clock } = runtime
+export async function relayOutbox(runtime: Runtime, limit = runtime.worker.batchSize): Promise<RelayResult> {
+  const { db, storage, worker: delivery, workerId, clock } = runtime
   const result: RelayResult = { delivered: 0, retried: 0, parked: 0 }
   const claimedAt = clock.now().getTime()
 

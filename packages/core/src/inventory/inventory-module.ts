@@ -120,6 +120,10 @@ export interface InventoryInternal {
   reservationsFor(db: Kysely<Database>, owner: { ownerType: string; ownerId: string }): Promise<Reservation[]>
   /** Expires active reservations due by `uow.now`; returns how many reservations it expired. */
   expireDue(uow: UnitOfWork): Promise<number>
+  /** `shop.inventory.adjust()` inside the caller's unit of work (returns restocked by shipments). Idempotent by `input.key`. */
+  adjust(uow: UnitOfWork, input: AdjustInput): Promise<StockMovement>
+  /** Stock locations by id: code, type and lead time. */
+  locations(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, { code: string; type: string; leadTimeDays: number }>>
 }
 
 /** Options of the inventory module (wired from the engine's config). */
@@ -158,6 +162,12 @@ export function createInventoryModule(runtime: Runtime, options: InventoryModule
     convertToSale: (uow, owner) => convertStock(uow, owner),
     reservationsFor: (db, owner) => reservationsFor(db, owner),
     expireDue: (uow) => expireDue(uow),
+    adjust: (uow, input) => adjustStock(runtime, uow, input),
+    async locations(db, ids) {
+      if (ids.length === 0) return new Map()
+      const rows = await db.selectFrom('ordo_stock_location').select(['id', 'code', 'type', 'lead_time_days']).where('id', 'in', [...ids]).execute()
+      return new Map(rows.map((r) => [r.id, { code: r.code, type: r.type, leadTimeDays: Number(r.lead_time_days) }]))
+    },
   }
 
   const api: InventoryApi = {

@@ -32,7 +32,7 @@ export async function scheduleJob(
     status: 'scheduled',
     run_at: (options.runAt ?? uow.now).getTime(),
     attempts: 0,
-    max_attempts: options.maxAttempts ?? definition.maxAttempts ?? runtime.delivery.maxAttempts,
+    max_attempts: options.maxAttempts ?? definition.maxAttempts ?? runtime.worker.maxAttempts,
     every_ms: null,
     locked_until: null,
     locked_by: null,
@@ -64,7 +64,7 @@ export async function ensureRecurringJobs(runtime: Runtime): Promise<void> {
       status: 'scheduled',
       run_at: now,
       attempts: 0,
-      max_attempts: definition.maxAttempts ?? runtime.delivery.maxAttempts,
+      max_attempts: definition.maxAttempts ?? runtime.worker.maxAttempts,
       every_ms: definition.every!,
       locked_until: null,
       locked_by: null,
@@ -82,7 +82,7 @@ export async function ensureRecurringJobs(runtime: Runtime): Promise<void> {
 
 /** Claims due jobs under a lease; a job whose worker died is claimable again once its lease ends. */
 async function claimDueJobs(runtime: Runtime, limit: number, names?: readonly string[]): Promise<JobTable[]> {
-  const { db, storage, workerId, delivery } = runtime
+  const { db, storage, workerId, worker: delivery } = runtime
   const now = runtime.clock.now().getTime()
   return retryTransient(runtime, () => db.transaction().execute(async (trx) => {
     let query = trx.selectFrom('ordo_job').select('id')
@@ -113,7 +113,7 @@ async function claimDueJobs(runtime: Runtime, limit: number, names?: readonly st
 
 /** Runs one claimed job: the job's writes and its completion commit together. */
 async function runJob(runtime: Runtime, job: JobTable, result: RunDueResult): Promise<void> {
-  const { workerId, delivery, clock } = runtime
+  const { workerId, worker: delivery, clock } = runtime
   const attempt = Number(job.attempts) + 1
   const recurring = job.every_ms !== null
   try {
@@ -171,7 +171,7 @@ async function runJob(runtime: Runtime, job: JobTable, result: RunDueResult): Pr
 export async function runDueJobs(runtime: Runtime, maxRounds = 1000, names?: readonly string[]): Promise<RunDueResult> {
   const result: RunDueResult = { completed: 0, retried: 0, failed: 0 }
   for (let round = 0; round < maxRounds; round++) {
-    const jobs = await claimDueJobs(runtime, runtime.delivery.batchSize, names)
+    const jobs = await claimDueJobs(runtime, runtime.worker.batchSize, names)
     if (jobs.length === 0) break
     for (const job of jobs) await runJob(runtime, job, result)
   }

@@ -164,6 +164,8 @@ export interface OrderInternal {
    * does: guards, history, effects, automatic transitions, version bump.
    */
   transition(uow: UnitOfWork, orderId: string, transition: string, request: { actor: string; reason?: string | null; note?: string | null }): Promise<Order>
+  /** Adds to the goods value the customer refused at delivery (shipments' partial buyout); payments compare against total − refused. */
+  addRefused(uow: UnitOfWork, orderId: string, amount: number): Promise<Order>
 }
 
 interface OrderDeps {
@@ -609,6 +611,7 @@ export function createOrderModule(
         placed_at: now,
         updated_at: now,
         reservation_expires_at: now + ttlMs,
+        refused_total: 0,
       }
       // The automatic path is decided before the insert, so the row is written once, in its final status.
       const steps: { transition: string; from: string }[] = []
@@ -655,6 +658,11 @@ export function createOrderModule(
     async transition(uow, orderId, name, request) {
       const { row, lines } = await loadOrder(uow.db, orderId)
       const saved = await move(uow, row, lines, name, request)
+      return toOrder(machine(), saved, lines)
+    },
+    async addRefused(uow, orderId, amount) {
+      const { row, lines } = await loadOrder(uow.db, orderId)
+      const saved = await saveRow(uow, row, { refused_total: Number(row.refused_total) + amount })
       return toOrder(machine(), saved, lines)
     },
     async get(db, id) {
@@ -748,7 +756,7 @@ export function createOrderModule(
           'id', 'number', 'status', 'version', 'cart_id', 'customer_id', 'contact_name', 'contact_phone', 'contact_email',
           'shipping_address', 'notes', 'currency', 'region', 'channel_source', 'channel_medium', 'channel_campaign',
           'landing_page', 'referrer', 'subtotal', 'discount_total', 'delivery_total', 'vat_total', 'total', 'delivery',
-          'payment_method', 'manager_id', 'cancel_reason', 'idempotency_key', 'placed_at', 'updated_at', 'reservation_expires_at',
+          'payment_method', 'manager_id', 'cancel_reason', 'idempotency_key', 'placed_at', 'updated_at', 'reservation_expires_at', 'refused_total',
         ])
         .orderBy('placed_at', 'desc')
         .orderBy('id', 'desc')

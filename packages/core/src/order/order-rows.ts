@@ -88,6 +88,7 @@ export function toSummary(machine: Machine<any>, row: Omit<OrderTable, 'breakdow
     placedAt: new Date(Number(row.placed_at)),
     updatedAt: new Date(Number(row.updated_at)),
     reservationExpiresAt: row.reservation_expires_at === null ? null : new Date(Number(row.reservation_expires_at)),
+    refusedTotal: Number(row.refused_total ?? 0),
   }
 }
 

@@ -42,6 +42,8 @@ export interface OrderTable {
   placed_at: number
   updated_at: number
   reservation_expires_at: number | null
+  /** Goods value the customer refused at delivery (partial buyout), minor units. */
+  refused_total: number
 }
 
 /** One line of an order, priced. */
@@ -207,6 +209,12 @@ export const orderMigrations: readonly OrdoMigration[] = [
         .addColumn('attempts', 'integer', (c) => c.notNull())
         .addColumn('used_at', COLUMN.time)
         .execute()
+    },
+  },
+  {
+    name: '0012_order_refused_total',
+    async up({ db }) {
+      await db.schema.alterTable('ordo_order').addColumn('refused_total', COLUMN.money, (c) => c.notNull().defaultTo(0)).execute()
     },
   },
 ]

@@ -79,6 +79,8 @@ export interface Order {
   updatedAt: Date
   /** When an order in a status with the `expires` capability is cancelled for want of confirmation or payment. */
   reservationExpiresAt: Date | null
+  /** Goods value the customer refused at delivery (partial buyout or refusal), minor units: the order finally costs `totals.total − refusedTotal`. */
+  refusedTotal: number
 }
 
 /** A row of the order list: no lines, no breakdown. */

@@ -115,6 +115,21 @@ export interface PaymentInternal {
   method(code: string): PaymentMethodConfig | undefined
   /** Why the method with this code cannot pay for this amount, region and delivery; null when it can. */
   whyNotOffered(code: string, query: PaymentMethodQuery): string | null
+  /**
+   * Cash on delivery for one shipment, in the caller's unit of work: creates
+   * the pending COD payment the carrier's remittance will settle (keyed by the
+   * shipment), or sets its amount when the customer keeps less; 0 voids it.
+   */
+  setCashOnDelivery(uow: UnitOfWork, order: Order, input: { shipmentId: string; amount: number; trackingNumber: string | null; actor: string }): Promise<void>
+  /**
+   * Plans the refund of prepaid lines the customer did not keep, in the caller's
+   * unit of work: provider refunds are stored as pending operations (run them
+   * with `runOperations` after the commit; `reconcile` resumes them after a
+   * crash). Returns the amount planned; 0 when nothing was captured.
+   */
+  planLineRefund(uow: UnitOfWork, order: Order, input: { lines: { lineId: string; quantity: number }[]; reason: string; key: string; actor: string }): Promise<{ amount: number; operationIds: string[] }>
+  /** Runs stored pending operations (refunds planned by `planLineRefund`) against their providers. */
+  runOperations(operationIds: string[]): Promise<void>
 }
 
 interface PaymentDeps {
@@ -352,7 +367,7 @@ export function createPaymentModule(
   async function orderPayments(db: Kysely<Database>, order: Order): Promise<OrderPayments> {
     const rows = await db.selectFrom('ordo_payment').selectAll().where('order_id', '=', order.id).orderBy('created_at').orderBy('id').execute()
     const payments = rows.map(toPayment)
-    return { payments, state: deriveOrderPaymentState(order.totals.total, payments, order.group === 'cancel') }
+    return { payments, state: deriveOrderPaymentState(order.totals.total - order.refusedTotal, payments, order.group === 'cancel') }
   }
 
   function checkCurrency(given: string | undefined, expected: string, command: string): void {
@@ -1144,6 +1159,86 @@ export function createPaymentModule(
       const method = methodsByCode.get(code)
       if (!method) return `no payment method "${code}" is configured (known: ${[...methodsByCode.keys()].join(', ') || 'none'})`
       return offered(method, query)
+    },
+
+    async setCashOnDelivery(uow, order, input) {
+      const key = `cod:${input.shipmentId}`
+      const row = await uow.db.selectFrom('ordo_payment').selectAll().where('idempotency_key', '=', key).executeTakeFirst()
+      if (row) {
+        if (!OPEN.includes(row.status as PaymentStatus)) return
+        if (input.amount === 0) {
+          await uow.transition('payment', { entityId: row.id, state: row.status, transition: 'void', actor: input.actor, reason: 'nothing to collect' })
+          await savePayment(uow, row, { status: 'voided' })
+          return
+        }
+        await savePayment(uow, row, { amount: input.amount, tracking_number: input.trackingNumber ?? row.tracking_number })
+        return
+      }
+      if (input.amount === 0) return
+      const method = methodConfigs.find((m) => m.type === 'cash_on_delivery') ?? { code: 'cash_on_delivery', type: 'cash_on_delivery' as const }
+      const now = uow.now.getTime()
+      const created: PaymentTable = {
+        id: newId(),
+        order_id: order.id,
+        order_number: order.number,
+        method: order.paymentMethod !== 'pay_later' && methodsByCode.get(order.paymentMethod)?.type === 'cash_on_delivery' ? order.paymentMethod : method.code,
+        method_type: 'cash_on_delivery',
+        provider_id: null,
+        provider_payment_id: null,
+        status: 'pending',
+        currency: order.currency,
+        amount: input.amount,
+        captured: 0,
+        refunded: 0,
+        two_stage: 0,
+        confirmation_url: null,
+        failure_reason: null,
+        idempotency_key: key,
+        tracking_number: input.trackingNumber,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+        authorized_at: null,
+      }
+      await uow.db.insertInto('ordo_payment').values(created).execute()
+      uow.emit({ type: 'payment.created', aggregateId: created.id, data: { paymentId: created.id, orderId: order.id, method: created.method, amount: input.amount, currency: order.currency } })
+    },
+
+    async planLineRefund(uow, order, input) {
+      const wanted = buildReceipt(order, { kind: 'refund', lines: input.lines, paymentMode: 'full_payment' }).total
+      const rows = await uow.db.selectFrom('ordo_payment').selectAll().where('order_id', '=', order.id).where('status', 'in', [...REFUNDABLE]).orderBy('created_at').orderBy('id').execute()
+      let left = wanted
+      const operationIds: string[] = []
+      for (const row of rows) {
+        if (left === 0) break
+        const available = Number(row.captured) - Number(row.refunded) - (await pendingAmount(uow.db, row.id, 'refund'))
+        const amount = Math.min(available, left)
+        if (amount <= 0) continue
+        // One payment covering every refused line refunds by lines (its receipt names them); a split refund goes by amount.
+        const lines = amount === wanted ? input.lines : undefined
+        const opKey = `${input.key}:${row.id}`
+        if (!row.provider_id) {
+          // Offline money goes back by hand: the order shows refund_due until a manager records the refund.
+          continue
+        }
+        await savePayment(uow, row, {})
+        const op = await addOperation(uow, row, { kind: 'refund', amount, idempotencyKey: opKey, actor: input.actor, reason: input.reason, lines })
+        operationIds.push(op.id)
+        left -= amount
+      }
+      return { amount: wanted - left, operationIds }
+    },
+
+    async runOperations(operationIds) {
+      if (operationIds.length === 0) return
+      const ops = await runtime.db.selectFrom('ordo_payment_operation').selectAll().where('id', 'in', operationIds).where('status', '=', 'pending').execute()
+      for (const op of ops) {
+        try {
+          await runOperation(op)
+        } catch (error) {
+          runtime.logger.error('A planned payment operation failed; reconcile will retry it.', { operationId: op.id, error })
+        }
+      }
     },
   }
 

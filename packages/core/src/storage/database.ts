@@ -5,10 +5,11 @@ import type { OrderTables } from '../order/order-module.js'
 import type { PromotionsTables } from '../promotions/promotions-module.js'
 import type { CheckoutTables } from '../checkout/checkout-module.js'
 import type { PaymentTables } from '../payment/payment-module.js'
+import type { DeliveryTables } from '../delivery/delivery-schema.js'
 import type { KernelTables } from './kernel-schema.js'
 
 /**
  * The whole engine's schema as Kysely sees it: each module owns its tables and
  * adds them here.
  */
-export interface Database extends KernelTables, CheckoutTables, CatalogTables, InventoryTables, PromotionsTables, CartTables, OrderTables, PaymentTables {}
+export interface Database extends KernelTables, CheckoutTables, CatalogTables, InventoryTables, PromotionsTables, CartTables, OrderTables, PaymentTables, DeliveryTables {}
