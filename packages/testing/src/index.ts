@@ -29,3 +29,27 @@ export {
   type YooKassaFakeRefund,
 } from './fakes/yookassa-fake.js'
 export { startCloudPaymentsFake, type CloudPaymentsFake, type CloudPaymentsFakeControl, type CloudPaymentsFakeOptions } from './fakes/cloudpayments-fake.js'
+export { describeCourierContract, type CourierContractPlaces, type CourierContractSetup, type CourierFakeControl } from './courier-contract.js'
+export {
+  describeSmsGatewayContract,
+  type SignalAwareSmsGateway,
+  type SmsCallOptions,
+  type SmsCallbackRequest,
+  type SmsContractSetup,
+  type SmsFakeControl,
+  type SmsFakeFault,
+  type SmsFakeOutcome,
+  type SmsFakeSentMessage,
+} from './sms-contract.js'
+export { startSmsRuFake, type SmsRuFake, type SmsRuFakeMessage, type SmsRuFakeOptions, type SmsRuFakeRequest } from './fakes/smsru-fake.js'
+export { startSmscFake, type SmscFake, type SmscFakeControl, type SmscFakeMessage, type SmscFakeOptions, type SmscFakeRequest } from './fakes/smsc-fake.js'
+export { startCdekFake, type CdekFake, type CdekFakeItem, type CdekFakeOptions, type CdekFakeOrder } from './fakes/cdek-fake.js'
+export {
+  RUSSIAN_POST_FAKE_DELIVERY_POINTS,
+  startRussianPostFake,
+  type RussianPostFake,
+  type RussianPostFakeControl,
+  type RussianPostFakeDeliveryPoint,
+  type RussianPostFakeOptions,
+  type RussianPostFakeOrder,
+} from './fakes/russianpost-fake.js'
