@@ -229,7 +229,23 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
     return points
   }
 
+  /** Dates only change with the local minute (cut-off, midnight): estimates and slot lists are reused within one. */
+  const dateMemo = new Map<string, unknown>()
+  function memo<T>(key: string, make: () => T): T {
+    const minute = Math.floor(runtime.clock.now().getTime() / 60_000)
+    const full = `${minute}|${key}`
+    if (dateMemo.has(full)) return dateMemo.get(full) as T
+    if (dateMemo.size > 1_000) dateMemo.clear()
+    const value = make()
+    dateMemo.set(full, value)
+    return value
+  }
+
   function estimate(minDays: number, maxDays: number, extraHandling = 0) {
+    return memo(`e|${minDays}|${maxDays}|${extraHandling}`, () => estimateDates(minDays, maxDays, extraHandling))
+  }
+
+  function estimateDates(minDays: number, maxDays: number, extraHandling: number) {
     return estimateDeliveryDates({
       orderedAt: runtime.clock.now(),
       calendar: settings.calendar,
@@ -266,7 +282,7 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
       if (zone) {
         const price = ownCourierPrice(zone, { weightGrams, goodsTotal })
         const est = estimate(zone.days.min, zone.days.max)
-        const slots = slotsFrom(own, est.from, settings.calendar)
+        const slots = memo(`s|${est.from}`, () => slotsFrom(own, est.from, settings.calendar))
         const booked = slots.length === 0 ? [] : await runtime.db.selectFrom('ordo_delivery_slot').selectAll().where('slot_id', 'in', slots.map((s) => s.id)).execute()
         const bookedBy = new Map(booked.map((b) => [b.slot_id, Number(b.booked)]))
         options.push({
