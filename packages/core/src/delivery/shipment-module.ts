@@ -425,7 +425,8 @@ export function createShipmentModule(runtime: Runtime, deps: ShipmentDeps): { ap
             r.ignored++
             continue
           }
-          const lines = (await linesOf(uow.db, [s.id])).get(s.id) ?? []
+          const needsLines = u.status === 'delivered' || u.status === 'partially_delivered' || u.status === 'refused'
+          const lines = needsLines ? ((await linesOf(uow.db, [s.id])).get(s.id) ?? []) : []
           if (u.status === 'delivered' && s.outcome_key === null) {
             s = await move(uow, s, transition, { actor: `carrier:${carrier}` }, { ...patch, outcome_key: `carrier:${s.id}` })
             for (const l of lines) await uow.db.updateTable('ordo_shipment_line').set({ kept_quantity: Number(l.quantity), refused_quantity: 0 }).where('id', '=', l.id).execute()
