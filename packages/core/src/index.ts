@@ -40,6 +40,7 @@ export * from './machine/index.js'
 // Plugins and hooks
 export { definePlugin } from './plugin/define-plugin.js'
 export type { OrdoPlugin, PluginMachine } from './plugin/define-plugin.js'
+export type { AdapterPluginFields } from './plugin/adapter-plugin.js'
 export { HOOK_NAMES } from './plugin/hook-types.js'
 export type {
   AfterHook,

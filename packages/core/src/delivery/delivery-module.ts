@@ -4,6 +4,7 @@ import type { CartItemTable, CartTable } from '../cart/cart-schema.js'
 import type { Address } from '../cart/cart-types.js'
 import type { CatalogInternal } from '../catalog/catalog-module.js'
 import { OrdoError } from '../errors.js'
+import { adaptersFromPlugins } from '../plugin/adapter-plugin.js'
 import { allocate } from '../money/index.js'
 import type { ReservedAllocation } from '../inventory/inventory-types.js'
 import type { Order } from '../order/order-types.js'
@@ -136,7 +137,13 @@ export function cityKey(city: string): string {
 /** Creates the delivery module: quotes, pickup points, the cart's delivery choice, shipments planned at checkout. */
 export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { api: DeliveryApi; internal: DeliveryInternal } {
   const config: DeliveryConfig = runtime.config.delivery ?? {}
-  const couriers = new Map((config.couriers ?? []).map((c) => [c.id, c]))
+  const couriers = new Map<string, Courier>()
+  for (const courier of adaptersFromPlugins(runtime.plugins, 'couriers', config.couriers)) {
+    if (couriers.has(courier.id) || courier.id === OWN_COURIER || courier.id === SHOWROOM) {
+      throw new OrdoError('INVALID_CONFIG', `Two couriers have the id "${courier.id}" (config and plugins together; "own" and "showroom" are the built-in methods).`, { details: { key: 'delivery.couriers', carrier: courier.id } })
+    }
+    couriers.set(courier.id, courier)
+  }
   const settings: DeliverySettings = {
     calendar: config.calendar ?? { timeZone: 'Europe/Moscow' },
     cutoff: config.cutoff ?? '14:00',

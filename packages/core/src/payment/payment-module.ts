@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { OrdoError } from '../errors.js'
 import type { JobDefinition } from '../jobs/job-types.js'
 import type { EventHandler } from '../events/event-handler.js'
+import { adaptersFromPlugins } from '../plugin/adapter-plugin.js'
 import { canTransition, defineMachine, type Machine } from '../machine/index.js'
 import { isCurrencyCode, type CurrencyCode } from '../money/index.js'
 import type { Order, OrderInternal } from '../order/index.js'
@@ -158,9 +159,9 @@ export function createPaymentModule(
 ): { api: PaymentApi; internal: PaymentInternal; jobs: Record<string, JobDefinition<any>>; handlers: EventHandler<any>[] } {
   const config = runtime.config.payments ?? {}
   const providers = new Map<string, PaymentProvider>()
-  for (const provider of config.providers ?? []) {
+  for (const provider of adaptersFromPlugins(runtime.plugins, 'paymentProviders', config.providers)) {
     if (providers.has(provider.id)) {
-      throw new OrdoError('INVALID_CONFIG', `Two payment providers have the id "${provider.id}".`, { details: { key: 'payments.providers' } })
+      throw new OrdoError('INVALID_CONFIG', `Two payment providers have the id "${provider.id}" (config and plugins together).`, { details: { key: 'payments.providers' } })
     }
     providers.set(provider.id, provider)
   }
