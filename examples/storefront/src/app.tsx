@@ -1,9 +1,10 @@
-import type { Commerce, Cart } from '@ordo/core'
-import { isOrdoError } from '@ordo/core'
+import type { CarrierStatus, Commerce, Cart, DeliveryChoice, DeliveryQuote, Shipment } from '@ordo/core'
+import { CARRIER_STATUSES, isOrdoError, OWN_COURIER, SHOWROOM } from '@ordo/core'
 import { Hono, type Context } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { rub } from './format.js'
 import { Layout } from './layout.js'
+import { ChosenDelivery, DeliveryPicker, ShipmentPanel, ShipmentsForCustomer, userMessage } from './delivery-views.js'
 
 const CART_COOKIE = 'ordo_cart'
 
@@ -21,6 +22,8 @@ export interface AppOptions {
   publicUrl?: string
   /** Demo mode: deliver the payment provider's notification about a payment (a fake cannot call us). */
   deliverDemoNotification?: (providerPaymentId: string) => Promise<void>
+  /** Demo mode: move a carrier's shipment on at the (fake) carrier, as if the parcel travelled. */
+  advanceDemoShipment?: (shipment: Shipment, status: CarrierStatus) => Promise<void>
 }
 
 /** The example shop's web app: catalog, product pages, cart, checkout, order pages and a back office. */
@@ -48,6 +51,15 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
     return cart
   }
   const count = (cart: Cart | undefined) => cart?.items.reduce((n, i) => n + i.quantity, 0) ?? 0
+  const carrierNames = (): Record<string, string> => ({
+    [OWN_COURIER]: 'Курьер магазина',
+    [SHOWROOM]: 'Самовывоз',
+    ...Object.fromEntries(shop.delivery.couriers().map((c) => [c.id, c.name])),
+  })
+  const cartLink = (params: Record<string, string | undefined>) => {
+    const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => Boolean(e[1])))
+    return `/cart${query.size > 0 ? `?${query}` : ''}`
+  }
 
   app.get('/', async (c) => {
     const tree = await shop.catalog.categoryTree()
@@ -205,6 +217,18 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
     const error = c.req.query('error')
     const b = cart?.breakdown
     const methods = cart && b ? await shop.payments.methods({ amount: b.total, region: cart.region }) : []
+    const city = c.req.query('city') ?? cart?.delivery?.destination.city ?? ''
+    const postalCode = c.req.query('postalCode') ?? cart?.delivery?.destination.postalCode ?? ''
+    let quote: DeliveryQuote | null = null
+    let quoteError: string | null = null
+    if (cart && cart.items.length > 0 && city.trim()) {
+      try {
+        quote = await shop.delivery.quote(cart.id, { city: city.trim(), ...(postalCode.trim() ? { postalCode: postalCode.trim() } : {}) })
+      } catch (error) {
+        if (!isOrdoError(error)) throw error
+        quoteError = userMessage(error)
+      }
+    }
     return c.html(
       <Layout title="Корзина" cartCount={count(cart)}>
         <h1>Корзина</h1>
@@ -266,6 +290,13 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
                   <td class="num">−{rub(b.discountTotal)}</td>
                   <td></td>
                 </tr>
+                {b.delivery ? (
+                  <tr data-delivery-total={b.delivery.total}>
+                    <td colspan={5}>Доставка{cart.delivery ? ` (${cart.delivery.carrierName})` : ''}</td>
+                    <td class="num">{b.delivery.total === 0 ? 'бесплатно' : rub(b.delivery.total)}</td>
+                    <td></td>
+                  </tr>
+                ) : null}
                 <tr>
                   <td colspan={5}>в т. ч. НДС</td>
                   <td class="num">{rub(b.vatTotal)}</td>
@@ -292,14 +323,35 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
           {cart?.couponCodes.length ? <span class="muted"> Применены: {cart.couponCodes.join(', ')}</span> : null}
         </form>
         {cart && cart.items.length > 0 ? (
+          <>
+            {quoteError ? <p class="error">{quoteError}</p> : null}
+            <DeliveryPicker
+              quote={quote}
+              city={city}
+              postalCode={postalCode}
+              street={cart.shippingAddress?.street ?? ''}
+              chosen={cart.delivery}
+              carrierNames={carrierNames()}
+            />
+          </>
+        ) : null}
+        {cart && cart.items.length > 0 ? (
           <form method="post" action="/checkout" class="card" style="margin-top:24px;display:grid;gap:8px;max-width:520px">
             <h2 style="margin:0">Оформление заказа</h2>
             <input type="hidden" name="idempotencyKey" value={crypto.randomUUID()} />
             <input name="name" placeholder="Имя" value={cart.contact.name ?? ''} required />
             <input name="phone" placeholder="Телефон, например +7 916 123-45-67" value={cart.contact.phone ?? ''} required />
             <input name="email" type="email" placeholder="E-mail (необязательно)" value={cart.contact.email ?? ''} />
-            <input name="city" placeholder="Город" value={cart.shippingAddress?.city ?? 'Москва'} required />
-            <input name="street" placeholder="Улица, дом, квартира" value={cart.shippingAddress?.street ?? ''} required />
+            {cart.delivery ? (
+              <ChosenDelivery choice={cart.delivery} />
+            ) : quote ? (
+              <p class="muted" style="margin:0">Выберите способ доставки выше.</p>
+            ) : (
+              <>
+                <input name="city" placeholder="Город" value={cart.shippingAddress?.city ?? 'Москва'} required />
+                <input name="street" placeholder="Улица, дом, квартира" value={cart.shippingAddress?.street ?? ''} required />
+              </>
+            )}
             <textarea name="notes" placeholder="Комментарий к заказу">{cart.notes ?? ''}</textarea>
             <label>
               Оплата{' '}
@@ -317,6 +369,29 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
     )
   })
 
+  app.post('/cart/delivery', async (c) => {
+    const form = await c.req.parseBody()
+    const cart = await currentCart(c, false)
+    if (!cart) return c.redirect('/cart')
+    const text = (key: string) => String(form[key] ?? '').trim()
+    const city = text('city')
+    const postalCode = text('postalCode')
+    const destination = { city, ...(postalCode ? { postalCode } : {}) }
+    try {
+      await shop.carts.setDelivery(cart.id, {
+        optionId: text('optionId'),
+        destination,
+        ...(text('pickupPointId') ? { pickupPointId: text('pickupPointId') } : {}),
+        ...(text('street') ? { address: { country: 'RU', ...destination, street: text('street') } } : {}),
+        ...(text('slot') ? { slot: text('slot') } : {}),
+        ...(text('tryOn') ? { tryOn: true } : {}),
+      })
+    } catch (error) {
+      if (!isOrdoError(error)) throw error
+      return c.redirect(`${cartLink({ city, postalCode, error: userMessage(error) })}#delivery`)
+    }
+    return c.redirect(`${cartLink({ city, postalCode })}#delivery`)
+  })
 
   app.post('/checkout', async (c) => {
     const form = await c.req.parseBody()
@@ -325,7 +400,8 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
     const text = (key: string) => String(form[key] ?? '').trim()
     try {
       await shop.carts.setContact(cart.id, { name: text('name') || null, phone: text('phone') || null, email: text('email') || null })
-      await shop.carts.setShippingAddress(cart.id, { country: 'RU', city: text('city'), street: text('street') })
+      // A chosen delivery already carries its address (or a point); otherwise the form asks for one.
+      if (!cart.delivery && text('city')) await shop.carts.setShippingAddress(cart.id, { country: 'RU', city: text('city'), street: text('street') })
       if (text('notes')) await shop.carts.setNotes(cart.id, text('notes'))
       if (text('payment')) await shop.carts.setPayment(cart.id, { method: text('payment') })
       const key = text('idempotencyKey') || crypto.randomUUID()
@@ -342,7 +418,8 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
       return c.redirect(`/orders/${order.id}`)
     } catch (error) {
       if (!isOrdoError(error)) throw error
-      return c.redirect(`/cart?error=${encodeURIComponent(error.message)}`)
+      const destination = cart.delivery?.destination
+      return c.redirect(cartLink({ city: destination?.city, postalCode: destination?.postalCode, error: userMessage(error) }))
     }
   })
 
@@ -371,6 +448,8 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
   app.get('/orders/:id', async (c) => {
     const { order, history } = await shop.orders.view(c.req.param('id'))
     const paid = await shop.payments.forOrder(order.id)
+    const shipments = await shop.shipments.forOrder(order.id)
+    const tracked = await Promise.all(shipments.map(async (shipment) => ({ shipment, history: await shop.shipments.history(shipment.id) })))
     const machine = shop.machines.get('order')!
     const label = (status: string) => machine.states[status]?.label ?? status
     return c.html(
@@ -408,6 +487,8 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
             </tr>
           </tfoot>
         </table>
+        {order.delivery ? <ChosenDelivery choice={order.delivery as DeliveryChoice} /> : null}
+        <ShipmentsForCustomer shipments={tracked} carrierNames={carrierNames()} />
         <h2>История</h2>
         <ol>
           {history.map((h) => (
@@ -451,7 +532,7 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
             {page.items.map((order, i) => (
               <tr>
                 <td>
-                  <a href={`/orders/${order.id}`}>{order.number}</a>
+                  <a href={`/admin/orders/${order.id}`}>{order.number}</a>
                 </td>
                 <td>{machine.states[order.status]?.label ?? order.status}</td>
                 <td>
@@ -492,7 +573,142 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
       expectedVersion: Number(form.version),
       ...(reason ? { reason } : {}),
     })
-    return c.redirect('/admin/orders')
+    const back = String(form.back ?? '')
+    return c.redirect(back.startsWith('/admin/') ? back : '/admin/orders')
+  })
+
+  app.get('/admin/orders/:id', async (c) => {
+    const { order } = await shop.orders.view(c.req.param('id'))
+    const machine = shop.machines.get('order')!
+    const [transitions, paid, shipments] = await Promise.all([shop.orders.allowedTransitions(order.id), shop.payments.forOrder(order.id), shop.shipments.forOrder(order.id)])
+    const histories = await Promise.all(shipments.map((s) => shop.shipments.history(s.id)))
+    const names = carrierNames()
+    const couriers = new Map(shop.delivery.couriers().map((courier) => [courier.id, courier]))
+    const error = c.req.query('error')
+    const notice = c.req.query('notice')
+    return c.html(
+      <Layout title={`Заказ ${order.number}`}>
+        <h1>Заказ № {order.number}</h1>
+        {error ? <p class="error">{error}</p> : null}
+        {notice ? <p class="card">{notice}</p> : null}
+        <p>
+          Статус: <strong data-status={order.status}>{machine.states[order.status]?.label ?? order.status}</strong> · оплата {PAYMENT_STATUS[paid.state.status] ?? paid.state.status}
+          {paid.state.due > 0 ? `, к получению ${rub(paid.state.due)}` : ''} · итого {rub(order.totals.total)}
+          {order.refusedTotal > 0 ? `, отказ на ${rub(order.refusedTotal)}` : ''} · <a href={`/orders/${order.id}`}>страница клиента</a>
+        </p>
+        <p>
+          {order.contact.name} <span class="muted">{order.contact.phone}</span>
+        </p>
+        <div>
+          {transitions
+            .filter((t) => t.allowed)
+            .map((t) => (
+              <form class="inline" method="post" action={`/admin/orders/${order.id}/transition`}>
+                <input type="hidden" name="transition" value={t.name} />
+                <input type="hidden" name="version" value={String(order.version)} />
+                <input type="hidden" name="back" value={`/admin/orders/${order.id}`} />
+                {t.requiresReason ? (
+                  <select name="reason">
+                    {(t.reasons ?? ['other']).map((r) => (
+                      <option value={r}>{r}</option>
+                    ))}
+                  </select>
+                ) : null}
+                <button>{t.label}</button>{' '}
+              </form>
+            ))}
+        </div>
+        {order.delivery ? <ChosenDelivery choice={order.delivery as DeliveryChoice} /> : null}
+        <h2>Отправления</h2>
+        <form method="post" action="/admin/track" style="margin-bottom:12px">
+          <input type="hidden" name="back" value={`/admin/orders/${order.id}`} />
+          <button>Опросить трекинг сейчас</button>
+        </form>
+        {shipments.length === 0 ? <p class="muted">Отправлений нет.</p> : null}
+        {shipments.map((s, i) => (
+          <ShipmentPanel
+            shipment={s}
+            history={histories[i]!}
+            carrierName={names[s.carrier] ?? s.carrier}
+            labels={couriers.get(s.carrier)?.capabilities.supportsLabels ?? false}
+            demo={options.advanceDemoShipment !== undefined}
+          />
+        ))}
+      </Layout>,
+    )
+  })
+
+  // Back office actions on a shipment; each goes back to the order's page, with the reason when refused.
+  const shipmentAction = (path: string, act: (shipment: Shipment, form: Record<string, string | File>) => Promise<string | void>) =>
+    app.post(`/admin/shipments/:id/${path}`, async (c) => {
+      const shipment = await shop.shipments.get(c.req.param('id'))
+      if (!shipment) return c.notFound()
+      const form = await c.req.parseBody()
+      const page = `/admin/orders/${shipment.orderId}`
+      try {
+        const notice = await act(shipment, form)
+        return c.redirect(notice ? `${page}?notice=${encodeURIComponent(notice)}` : page)
+      } catch (error) {
+        if (!isOrdoError(error)) throw error
+        return c.redirect(`${page}?error=${encodeURIComponent(userMessage(error))}`)
+      }
+    })
+  const ACTOR = 'manager:demo'
+  shipmentAction('pack', async (s, form) => {
+    const weightGrams = Number(form.weightGrams || 0)
+    await shop.shipments.pack(s.id, { actor: ACTOR, ...(weightGrams > 0 ? { weightGrams } : {}) })
+  })
+  shipmentAction('register', async (s) => {
+    const registered = await shop.shipments.register(s.id, { actor: ACTOR })
+    return `Отправление ${registered.number} зарегистрировано, трек-номер ${registered.trackingNumber ?? 'будет позже'}.`
+  })
+  shipmentAction('transition', async (s, form) => {
+    await shop.shipments.transition(s.id, String(form.transition), { actor: ACTOR })
+  })
+  shipmentAction('receive-return', async (s) => {
+    await shop.shipments.receiveReturn(s.id, { actor: ACTOR })
+  })
+  shipmentAction('outcome', async (s, form) => {
+    const kept = s.lines.map((l) => ({ lineId: l.orderLineId, quantity: Math.min(l.quantity, Math.max(0, Math.trunc(Number(form[`kept:${l.orderLineId}`] ?? l.quantity)))) }))
+    const refused = s.lines.map((l, i) => ({ lineId: l.orderLineId, quantity: l.quantity - kept[i]!.quantity }))
+    const reason = String(form.reason ?? '').trim()
+    const result = await shop.shipments.recordOutcome(s.id, {
+      kept: kept.filter((l) => l.quantity > 0),
+      refused: refused.filter((l) => l.quantity > 0),
+      actor: ACTOR,
+      ...(reason ? { reason } : {}),
+    })
+    return `Отказ на ${rub(result.refusedAmount)}${result.codAmount > 0 ? `, наложенный платёж теперь ${rub(result.codAmount)}` : ''}${result.refundDue > 0 ? `, к возврату ${rub(result.refundDue)}` : ''}.`
+  })
+  shipmentAction('demo-advance', async (s, form) => {
+    const status = String(form.status) as CarrierStatus
+    if (!options.advanceDemoShipment || !CARRIER_STATUSES.includes(status)) return
+    await options.advanceDemoShipment(s, status)
+    return `Демо: у перевозчика посылка теперь «${status}». Нажмите «Опросить трекинг сейчас», если статус не изменился.`
+  })
+
+  app.get('/admin/shipments/:id/label.pdf', async (c) => {
+    const pdf = await shop.shipments.label(c.req.param('id'))
+    return c.body(pdf.slice().buffer, 200, { 'content-type': 'application/pdf' })
+  })
+
+  app.post('/admin/track', async (c) => {
+    const form = await c.req.parseBody()
+    const result = await shop.shipments.track()
+    const back = String(form.back ?? '')
+    const notice = `Трекинг: обновлено ${result.applied}, без изменений ${result.ignored}, неизвестных ${result.unknown}.`
+    return c.redirect(`${back.startsWith('/admin/') ? back : '/admin/orders'}?notice=${encodeURIComponent(notice)}`)
+  })
+
+  // Carriers' status webhooks (CDEK ORDER_STATUS); the raw body is kept for the adapter to verify.
+  app.post('/webhooks/couriers/:carrier', async (c) => {
+    const rawBody = await c.req.text()
+    const { response } = await shop.shipments.handleWebhook(c.req.param('carrier'), {
+      headers: Object.fromEntries(c.req.raw.headers),
+      rawBody,
+      remoteAddress: c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? null,
+    })
+    return c.body(response.body, response.status as 200, { 'content-type': response.contentType })
   })
 
   app.get('/admin/engine', async (c) => {

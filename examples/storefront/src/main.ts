@@ -4,11 +4,14 @@ import { yookassa } from '@ordo/payment-yookassa'
 import { sqliteStorage } from '@ordo/storage-sqlite'
 import { startYooKassaFake } from '@ordo/testing'
 import { createApp } from './app.js'
+import { deliveryConfig, startCouriers } from './delivery-config.js'
 import { seedDemoShop } from './seed.js'
 
 // `npm start`: the demo shop on an SQLite file, seeded on first start. With
 // YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY set it takes cards through the real
 // YooKassa; otherwise through a loopback fake of YooKassa's API started here.
+// Delivery works the same way: CDEK and Russian Post with their credentials
+// in the environment (see delivery-config.ts), their fakes without.
 const filename = process.env.ORDO_DB ?? 'shop.db'
 const port = Number(process.env.PORT ?? 3000)
 const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${port}`
@@ -19,6 +22,7 @@ const provider: PaymentProvider = real
   ? yookassa({ shopId: process.env.YOOKASSA_SHOP_ID!, secretKey: process.env.YOOKASSA_SECRET_KEY!, returnUrl: `${publicUrl}/payment/return` })
   : yookassa({ shopId: fake!.shopId, secretKey: fake!.secretKey, baseUrl: fake!.url, allowedIps: null, returnUrl: `${publicUrl}/payment/return` })
 
+const carriers = await startCouriers(process.env)
 const shop = await createCommerce({
   storage: sqliteStorage({ filename }),
   currency: 'RUB',
@@ -29,6 +33,11 @@ const shop = await createCommerce({
       { code: 'cash_on_delivery', type: 'cash_on_delivery', label: 'Наложенный платёж' },
       { code: 'pay_at_pickup', type: 'pay_at_pickup', label: 'При получении в шоуруме' },
     ],
+  },
+  delivery: {
+    ...deliveryConfig(carriers.couriers),
+    // The fake carriers move only when the demo moves them: look at them every minute.
+    ...(carriers.advance ? { trackEveryMinutes: 1 } : {}),
   },
 })
 const seeded = await seedDemoShop(shop)
@@ -47,15 +56,27 @@ const app = createApp(shop, {
         },
       }
     : {}),
+  // Demo only: move a parcel on at the fake carrier; CDEK would then post its
+  // status webhook, which we deliver here (Russian Post is polled).
+  ...(carriers.advance
+    ? {
+        advanceDemoShipment: async (shipment, status) => {
+          const webhook = await carriers.advance!(shipment, status)
+          if (webhook) await shop.shipments.handleWebhook(shipment.carrier, webhook)
+        },
+      }
+    : {}),
 })
 const server = serve({ fetch: app.fetch, port }, (info) => {
   console.log(`Ordo demo shop on SQLite (${filename}): http://localhost:${info.port}${fake ? ` — cards go through a YooKassa fake at ${fake.origin}` : ''}`)
+  if (carriers.fakeOrigins.length > 0) console.log(`Parcels go through carrier fakes at ${carriers.fakeOrigins.join(', ')}`)
 })
 
 async function shutdown() {
   server.close()
   await shop.close()
   await fake?.close()
+  await carriers.close()
   process.exit(0)
 }
 process.on('SIGINT', shutdown)

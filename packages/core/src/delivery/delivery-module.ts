@@ -346,10 +346,13 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
             failures.push({ carrier: courier.id, reason: `pickup points: ${error instanceof Error ? error.message : String(error)}` })
             return [] as PickupPoint[]
           }) : []
+          const codes = new Map<string, number>()
+          for (const t of tariffs) codes.set(t.tariffCode, (codes.get(t.tariffCode) ?? 0) + 1)
           for (const t of tariffs) {
             const services = restrict(t.services, courier)
             const option: DeliveryOption = {
-              id: `${courier.id}:${t.tariffCode}`,
+              // One tariff code serving two method types (a carrier's points and lockers) gets one id per type.
+              id: codes.get(t.tariffCode)! > 1 ? `${courier.id}:${t.tariffCode}:${t.methodType}` : `${courier.id}:${t.tariffCode}`,
               methodType: t.methodType,
               carrier: courier.id,
               carrierName: courier.name,

@@ -69,7 +69,7 @@ export interface DeliveryDestination {
 
 /** One way to deliver a cart, as `shop.delivery.quote()` offers it. */
 export interface DeliveryOption {
-  /** Pass to `carts.setDelivery()`: `${carrier}:${tariffCode}` (stable for the same carrier and tariff). */
+  /** Pass to `carts.setDelivery()`: `${carrier}:${tariffCode}`, with `:${methodType}` when the carrier uses one tariff code for two method types; stable across quotes. */
   id: string
   methodType: DeliveryMethodType
   /** `own`, `showroom` or a courier adapter's id. */

@@ -56,8 +56,8 @@ export interface ShipmentApi {
   receiveReturn(shipmentId: string, options: { actor: string; locationId?: string }): Promise<Shipment>
   /** Applies carrier status reports (webhook, poll or a file): duplicates and reports older than the shipment's status change nothing. */
   applyUpdates(carrier: string, updates: CarrierStatusUpdate[], options?: { source?: string }): Promise<TrackingResult>
-  /** Polls carriers for shipments due a check (carriers without webhooks, or none heard from lately). The `delivery.track` job runs it. */
-  track(options?: { limit?: number }): Promise<TrackingResult>
+  /** Polls carriers for shipments due a check, or for the given shipments now. The `delivery.track` job runs it for the due ones. */
+  track(options?: { limit?: number; shipmentIds?: string[] }): Promise<TrackingResult>
   /** Verifies and applies a carrier's status webhook; answer the carrier with `response`. */
   handleWebhook(carrier: string, request: WebhookRequest): Promise<{ response: { status: number; body: string; contentType: string }; outcome: 'applied' | 'rejected'; result: TrackingResult | null }>
   /** Drop-ship orders placed with suppliers. */
@@ -652,16 +652,17 @@ export function createShipmentModule(runtime: Runtime, deps: ShipmentDeps): { ap
     },
 
     async track(options) {
-      if (tracking) return tracking
-      const limit = options?.limit ?? 1000
-      tracking = (async () => {
+      const data = parseInput('shipments.track', z.strictObject({ limit: z.number().int().min(1).max(10_000).optional(), shipmentIds: z.array(id).min(1).max(1000).optional() }).optional(), options) ?? {}
+      if (tracking && !data.shipmentIds) return tracking
+      const limit = data.limit ?? 1000
+      const run = (async () => {
         const total: TrackingResult = { applied: 0, ignored: 0, unknown: 0 }
         const due = await runtime.db
           .selectFrom('ordo_shipment')
           .select(['id', 'carrier', 'carrier_shipment_id', 'tracking_number'])
-          .where('next_poll_at', '<=', runtime.clock.now().getTime())
+          .$if(data.shipmentIds === undefined, (q) => q.where('next_poll_at', '<=', runtime.clock.now().getTime()).orderBy('next_poll_at'))
+          .$if(data.shipmentIds !== undefined, (q) => q.where('id', 'in', data.shipmentIds!))
           .where('carrier_shipment_id', 'is not', null)
-          .orderBy('next_poll_at')
           .limit(limit)
           .execute()
         const byCarrier = new Map<string, typeof due>()
@@ -686,7 +687,9 @@ export function createShipmentModule(runtime: Runtime, deps: ShipmentDeps): { ap
           }
         }
         return total
-      })().finally(() => (tracking = null))
+      })()
+      if (data.shipmentIds) return run
+      tracking = run.finally(() => (tracking = null))
       return tracking
     },
 
