@@ -86,6 +86,7 @@ export function createModules(runtime: Runtime): { apis: CoreModules; handlers: 
   const payments = createPaymentModule(runtime, { orders: orders.internal })
   for (const [name, job] of Object.entries(payments.jobs)) runtime.jobs.set(name, job)
   const delivery = createDeliveryModule(runtime, { catalog: catalog.internal, locations: inventory.internal.locations })
+  for (const [name, job] of Object.entries(delivery.jobs)) runtime.jobs.set(name, job)
   runtime.machines.set('shipment', { machine: defineMachine(SHIPMENT_MACHINE), event: 'shipment.status_changed' })
   const shipments = createShipmentModule(runtime, { delivery: delivery.internal, orders: orders.internal, payments: payments.internal, inventory: inventory.internal })
   for (const [name, job] of Object.entries(shipments.jobs)) runtime.jobs.set(name, job)

@@ -150,6 +150,21 @@ describeEachDialect('delivery', ({ database }) => {
     expect(fast.quoteCalls - before.fast).toBe(3)
   })
 
+  test('pickup points are stored per city and refreshed when stale', async () => {
+    const near = await shop.delivery.pickupPoints({ carrier: 'fast', near: { lat: 55.75, lon: 37.61, radiusKm: 5 }, cod: true })
+    expect(near.map((p) => p.id)).toEqual(['L-BIG', 'L-SMALL', 'P-1'])
+    const lockers = await shop.delivery.pickupPoints({ city: 'Москва', locker: true })
+    expect(lockers.map((p) => `${p.carrier}:${p.id}`)).toEqual(['fast:L-BIG', 'fast:L-SMALL'])
+    const calls = fast.pointCalls
+    // Fresh: nothing to refresh.
+    expect(await shop.delivery.refreshPickupPoints()).toBe(0)
+    clock.advance({ hours: 25 })
+    expect(await shop.delivery.refreshPickupPoints()).toBe(4)
+    expect(fast.pointCalls).toBe(calls + 1)
+    expect(await shop.delivery.refreshPickupPoints()).toBe(0)
+    clock.advance({ hours: -25 })
+  })
+
   test('bad choices are refused with DELIVERY_UNAVAILABLE and nothing is written', async () => {
     const c = await cart([['KETTLE', 2]], 'cod')
     const before = await footprint(shop, c.id)

@@ -7,6 +7,7 @@ import { OrdoError } from '../errors.js'
 import { adaptersFromPlugins } from '../plugin/adapter-plugin.js'
 import { allocate } from '../money/index.js'
 import type { ReservedAllocation } from '../inventory/inventory-types.js'
+import type { JobDefinition } from '../jobs/job-types.js'
 import type { Order } from '../order/order-types.js'
 import type { PaymentMethodType } from '../payment/payment-types.js'
 import type { Runtime } from '../runtime.js'
@@ -54,8 +55,13 @@ export interface DeliveryApi {
   quote(cartId: string, destination: DeliveryDestination, options?: QuoteOptions): Promise<DeliveryQuote>
   /** Carriers' pickup points and lockers (and the shop's showrooms) by city or near a place, filtered by what they accept. */
   pickupPoints(query: PickupPointsQuery): Promise<PickupPoint[]>
-  /** Fetches the couriers' points of a city again (the `delivery.refresh-pickup-points` job does it for cities already asked about); returns how many were stored. */
-  refreshPickupPoints(query: { city: string; postalCode?: string; carrier?: string }): Promise<number>
+  /**
+   * Fetches couriers' points again: of one city, or (without a query) of the
+   * cities already asked about whose points are older than
+   * `pickupPointsRefreshHours` — what the `delivery.refresh-pickup-points` job
+   * runs. Returns how many points were stored.
+   */
+  refreshPickupPoints(query?: { city: string; postalCode?: string; carrier?: string }): Promise<number>
   /** The couriers configured, with what each can do. */
   couriers(): { id: string; name: string; capabilities: Courier['capabilities'] }[]
 }
@@ -135,7 +141,7 @@ export function cityKey(city: string): string {
 }
 
 /** Creates the delivery module: quotes, pickup points, the cart's delivery choice, shipments planned at checkout. */
-export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { api: DeliveryApi; internal: DeliveryInternal } {
+export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { api: DeliveryApi; internal: DeliveryInternal; jobs: Record<string, JobDefinition<any>> } {
   const config: DeliveryConfig = runtime.config.delivery ?? {}
   const couriers = new Map<string, Courier>()
   for (const courier of adaptersFromPlugins(runtime.plugins, 'couriers', config.couriers)) {
@@ -210,7 +216,7 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
     const key = cityKey(city)
     const memo = pointsCache.get(`${courier.id}|${key}`)
     if (memo && runtime.clock.now().getTime() - memo.at < settings.quoteCacheMs) return memo.points
-    const rows = await runtime.db.selectFrom('ordo_pickup_point').select(['data', 'refreshed_at']).where('carrier', '=', courier.id).where('city_key', '=', key).execute()
+    const rows = await runtime.db.selectFrom('ordo_pickup_point').select(['data', 'refreshed_at']).where('carrier', '=', courier.id).where('city_key', '=', key).orderBy('point_id').execute()
     const fresh = rows.length > 0 && rows.every((r) => runtime.clock.now().getTime() - Number(r.refreshed_at) < settings.pickupPointsTtlMs)
     const points = fresh ? rows.map((r) => JSON.parse(r.data) as PickupPoint) : await fetchPoints(courier, { city, postalCode, carrierCityCode }, signal)
     pointsCache.set(`${courier.id}|${key}`, { at: runtime.clock.now().getTime(), points })
@@ -445,17 +451,19 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
       if (query.near) {
         const { lat, lon, radiusKm } = query.near
         const withDistance = points.filter((p) => p.lat !== null && p.lon !== null).map((p) => ({ p, d: distanceKm(lat, lon, p.lat!, p.lon!) }))
-        points = withDistance.filter((x) => radiusKm === undefined || x.d <= radiusKm).sort((a, b) => a.d - b.d).map((x) => x.p)
+        points = withDistance.filter((x) => radiusKm === undefined || x.d <= radiusKm).sort((a, b) => a.d - b.d || a.p.id.localeCompare(b.p.id)).map((x) => x.p)
       }
       return points.slice(0, query.limit ?? 100)
     },
 
     async refreshPickupPoints(queryInput) {
-      const query = parseInput('delivery.refreshPickupPoints', z.strictObject({ city: z.string().trim().min(1).max(191), postalCode: z.string().max(20).optional(), carrier: z.string().max(64).optional() }), queryInput)
+      const query = parseInput('delivery.refreshPickupPoints', z.strictObject({ city: z.string().trim().min(1).max(191), postalCode: z.string().max(20).optional(), carrier: z.string().max(64).optional() }).optional(), queryInput)
+      if (!query) return refreshStale()
       let stored = 0
       for (const courier of couriers.values()) {
         if (query.carrier && courier.id !== query.carrier) continue
         stored += (await fetchPoints(courier, { city: query.city, postalCode: query.postalCode })).length
+        pointsCache.delete(`${courier.id}|${cityKey(query.city)}`)
       }
       return stored
     },
@@ -675,7 +683,48 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
     return slotCapacity(slotId) - Number(row?.booked ?? 0)
   }
 
-  return { api, internal }
+  let refreshing: Promise<unknown> | null = null
+  /** Stale pickup points of cities already asked about are fetched again, a few cities per run. */
+  async function refreshStale(): Promise<number> {
+    const before = runtime.clock.now().getTime() - settings.pickupPointsTtlMs
+    const stale = await runtime.db
+      .selectFrom('ordo_pickup_point')
+      .select(['carrier', 'city_key'])
+      .select((eb) => eb.fn.max('data').as('sample'))
+      .where('refreshed_at', '<', before)
+      .groupBy(['carrier', 'city_key'])
+      .limit(20)
+      .execute()
+    let stored = 0
+    for (const row of stale) {
+      const courier = couriers.get(row.carrier)
+      if (!courier) continue
+      const sample = JSON.parse(String(row.sample)) as PickupPoint
+      try {
+        stored += (await fetchPoints(courier, { city: sample.address.city, postalCode: sample.address.postalCode ?? undefined })).length
+        pointsCache.delete(`${courier.id}|${row.city_key}`)
+      } catch (error) {
+        runtime.logger.warn('Refreshing pickup points failed; the next run tries again.', { carrier: row.carrier, city: row.city_key, error })
+      }
+    }
+    return stored
+  }
+  const jobs: Record<string, JobDefinition<any>> = {
+    'delivery.refresh-pickup-points': {
+      every: 60 * MINUTE,
+      run: (_payload, { uow }) => {
+        // Couriers are called after this job's commit, one refresh at a time per process.
+        uow.afterCommit(() => {
+          if (refreshing) return
+          refreshing = refreshStale()
+            .catch((error) => runtime.logger.error('delivery.refresh-pickup-points failed.', { error }))
+            .finally(() => (refreshing = null))
+        })
+      },
+    },
+  }
+
+  return { api, internal, jobs }
 }
 
 /** A line's value for `quantity` of its units: its total split in proportion, to the kopeck. */

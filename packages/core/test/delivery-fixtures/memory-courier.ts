@@ -12,6 +12,7 @@ export interface MemoryCourier extends Courier {
   /** What `track` answers, by tracking number. */
   readonly statuses: Map<string, CarrierStatusUpdate[]>
   quoteCalls: number
+  pointCalls: number
 }
 
 export function memoryCourier(options: {
@@ -49,12 +50,14 @@ export function memoryCourier(options: {
     registered,
     statuses,
     quoteCalls: 0,
+    pointCalls: 0,
     async quote(_request, { signal }) {
       courier.quoteCalls++
       await wait(signal)
       return options.tariffs ?? []
     },
     async listPickupPoints(query) {
+      courier.pointCalls++
       return (options.points ?? []).filter((p) => !query.city || p.address.city.toLowerCase() === query.city.toLowerCase())
     },
     async createShipment(request) {
