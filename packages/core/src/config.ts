@@ -5,7 +5,8 @@ import type { EventHandler } from './events/event-handler.js'
 import type { JobDefinition } from './jobs/job-types.js'
 import type { Logger } from './logger.js'
 import type { AllocationStrategy } from './inventory/index.js'
-import type { SmsGateway } from './notify/sms-gateway.js'
+import { notifyConfigSchema } from './notify/notify-config.js'
+import type { NotifyConfig } from './notify/notify-types.js'
 import type { OrdersConfig } from './order/order-types.js'
 import { CURRENCIES, type CurrencyCode } from './money/index.js'
 import type { OrdoPlugin } from './plugin/define-plugin.js'
@@ -16,6 +17,7 @@ import type { StorageDialect } from './storage/storage-dialect.js'
 import type { Courier } from './delivery/courier.js'
 import { deliveryCalendarSchema, ownCourierSchema, packagingRuleSchema } from './delivery/delivery-config.js'
 import type { DeliveryConfig } from './delivery/delivery-types.js'
+import { loyaltyConfigSchema, type LoyaltyConfig } from './loyalty/loyalty-config.js'
 
 /**
  * The configuration of `createCommerce()`. Unknown keys and wrong types are
@@ -54,15 +56,14 @@ export interface CommerceConfig {
   }
   /** Order rules: the status machine, cancellation reasons, reservation TTL, confirmation codes. */
   orders?: OrdersConfig
-  /** Notification ports. */
-  notify?: {
-    /** The gateway SMS (confirmation codes…) are sent through. */
-    sms?: SmsGateway
-  }
+  /** Notifications: the SMS gateway and e-mail sender, templates, which events send what, consent and quiet hours. */
+  notify?: NotifyConfig
   /** Payment providers, methods and the provider wrapper's timeouts and retries. */
   payments?: PaymentsConfig
   /** Delivery: couriers, the shop's own couriers, showroom pickup, dates, packaging, tracking. */
   delivery?: DeliveryConfig
+  /** Loyalty points: earning, activation, expiry, redemption, tiers. Without it nothing is earned or redeemed. */
+  loyalty?: LoyaltyConfig
   /** Retries and leases of the outbox relay and the job runner (`shop.worker`). */
   worker?: {
     /** @default 10 */
@@ -130,11 +131,7 @@ const configSchema = z.strictObject({
       numberStart: positiveInt.max(Number.MAX_SAFE_INTEGER).optional(),
     })
     .optional(),
-  notify: z
-    .strictObject({
-      sms: z.looseObject({ id: z.string().min(1), send: fn('a function send(message)') }).optional(),
-    })
-    .optional(),
+  notify: notifyConfigSchema.optional(),
   payments: z
     .strictObject({
       providers: z
@@ -236,6 +233,7 @@ const configSchema = z.strictObject({
       completeOnDelivery: z.boolean().optional(),
     })
     .optional(),
+  loyalty: loyaltyConfigSchema.optional(),
   worker: z
     .strictObject({
       maxAttempts: positiveInt.optional(),

@@ -61,6 +61,8 @@ export const ORDO_ERROR_CODES = {
   AMOUNT_EXCEEDS_AVAILABLE: 'AMOUNT_EXCEEDS_AVAILABLE',
   /** The delivery option, pickup point or time slot cannot take this cart (unknown option, a locker too small, a point that refuses cash on delivery, a full slot…); `details.reason` says which. */
   DELIVERY_UNAVAILABLE: 'DELIVERY_UNAVAILABLE',
+  /** The customer's active points do not cover what is redeemed (they changed since the cart was priced); `details.available` says what is spendable. */
+  LOYALTY_INSUFFICIENT: 'LOYALTY_INSUFFICIENT',
   /** A courier call failed (refused request, or retryable failures after the last attempt); `details` name the carrier, operation and vendor code. */
   COURIER: 'COURIER',
   /** No job handler is registered for a scheduled job's name. */

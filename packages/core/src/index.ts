@@ -87,6 +87,7 @@ export * from './pricing/index.js'
 export * from './cart/index.js'
 export * from './checkout/index.js'
 export * from './order/index.js'
+export * from './loyalty/index.js'
 
 // Ports for adapters
 export * from './payment/index.js'

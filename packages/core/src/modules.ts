@@ -9,8 +9,13 @@ import { createPromotionsModule, type PromotionsApi } from './promotions/promoti
 import { createPaymentModule, paymentMigrations, type PaymentApi } from './payment/payment-module.js'
 import { createDeliveryModule, deliveryMigrations, type DeliveryApi } from './delivery/delivery-module.js'
 import { createShipmentModule, type ShipmentApi } from './delivery/shipment-module.js'
+import { createLoyaltyModule, loyaltyMigrations, type LoyaltyApi } from './loyalty/loyalty-module.js'
 import { defineMachine } from './machine/index.js'
 import { SHIPMENT_MACHINE } from './delivery/shipment-machine.js'
+import { createNotifyModule } from './notify/notify-module.js'
+import { MESSAGE_MACHINE } from './notify/message-machine.js'
+import { notifyMigrations } from './notify/notify-schema.js'
+import type { NotifyApi } from './notify/notify-types.js'
 import type { EventHandler } from './events/event-handler.js'
 import type { Runtime } from './runtime.js'
 import { cartMigrations } from './cart/cart-module.js'
@@ -31,6 +36,8 @@ export const CORE_MIGRATIONS: readonly OrdoMigration[] = [
   ...checkoutMigrations,
   ...paymentMigrations,
   ...deliveryMigrations,
+  ...loyaltyMigrations,
+  ...notifyMigrations,
 ]
 
 /**
@@ -59,6 +66,10 @@ export interface CoreModules {
   readonly delivery: DeliveryApi
   /** Shipments: packing, carrier registration, tracking, try-on and partial buyout outcomes, returns, drop-ship supplier orders. */
   readonly shipments: ShipmentApi
+  /** Loyalty points: balance, statement, adjustments, bonuses, tiers, activation and expiry. */
+  readonly loyalty: LoyaltyApi
+  /** Notifications: messages by SMS and e-mail from domain events, their statuses, consent and campaigns. */
+  readonly notify: NotifyApi
 }
 
 /**
@@ -90,7 +101,13 @@ export function createModules(runtime: Runtime): { apis: CoreModules; handlers: 
   runtime.machines.set('shipment', { machine: defineMachine(SHIPMENT_MACHINE), event: 'shipment.status_changed' })
   const shipments = createShipmentModule(runtime, { delivery: delivery.internal, orders: orders.internal, payments: payments.internal, inventory: inventory.internal })
   for (const [name, job] of Object.entries(shipments.jobs)) runtime.jobs.set(name, job)
+  runtime.machines.set('message', { machine: defineMachine(MESSAGE_MACHINE), event: 'message.status_changed' })
+  const notify = createNotifyModule(runtime)
+  for (const [name, job] of Object.entries(notify.jobs)) runtime.jobs.set(name, job)
+  const loyalty = createLoyaltyModule(runtime, { orders: orders.internal, catalog: catalog.internal })
+  for (const [name, job] of Object.entries(loyalty.jobs)) runtime.jobs.set(name, job)
   const carts = createCartModule(runtime, {
+    loyalty: loyalty.internal,
     delivery: delivery.internal,
     catalog: catalog.internal,
     inventory: inventory.internal,
@@ -99,6 +116,7 @@ export function createModules(runtime: Runtime): { apis: CoreModules; handlers: 
     payments: payments.internal,
   })
   const checkout = createCheckoutModule(runtime, {
+    loyalty: loyalty.internal,
     delivery: delivery.internal,
     carts: carts.internal,
     orders: orders.internal,
@@ -118,6 +136,8 @@ export function createModules(runtime: Runtime): { apis: CoreModules; handlers: 
     payments: payments.api,
     delivery: delivery.api,
     shipments: shipments.api,
+    loyalty: loyalty.api,
+    notify: notify.api,
   }
-  return { apis, handlers: [...payments.handlers, ...shipments.handlers] }
+  return { apis, handlers: [...payments.handlers, ...shipments.handlers, ...loyalty.handlers, ...notify.handlers] }
 }

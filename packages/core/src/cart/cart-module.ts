@@ -6,6 +6,7 @@ import type { InventoryInternal } from '../inventory/inventory-module.js'
 import { isCurrencyCode, type CurrencyCode } from '../money/index.js'
 import type { PriceBreakdown, PricingContext } from '../pricing/index.js'
 import type { PricingInternal } from '../pricing/pricing-module.js'
+import type { LoyaltyInternal } from '../loyalty/loyalty-module.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
 import type { PaymentInternal } from '../payment/payment-module.js'
 import type { DeliveryInternal } from '../delivery/delivery-module.js'
@@ -68,6 +69,15 @@ export interface CartApi {
   setDelivery(cartId: string, input: SetDeliveryInput | null): Promise<Cart>
   /** Applies a coupon code (any case); refuses unknown, expired, used-up or not-applicable codes with the reason. */
   applyCoupon(cartId: string, code: string): Promise<Cart>
+  /**
+   * Redeems the customer's active points on this cart (0 removes them): a
+   * discount allocated to the lines, capped at the shop's share of the goods
+   * total (`loyalty.maxRedeemBasisPoints`). Refused for a guest cart and
+   * with `LOYALTY_INSUFFICIENT` above the active balance. Checkout holds the
+   * points; they are spent when the order completes and come back if it is
+   * cancelled.
+   */
+  redeemPoints(cartId: string, points: number): Promise<Cart>
   /** Takes a coupon code (any case) off the cart. */
   removeCoupon(cartId: string, code: string): Promise<Cart>
   /** Merges a guest cart into a customer's cart on sign-in: quantities add up, coupons and contact carry over. */
@@ -147,6 +157,7 @@ interface CartDeps {
   inventory: InventoryInternal
   pricing: PricingInternal
   promotions: PromotionsInternal
+  loyalty: LoyaltyInternal
 }
 
 /** Creates the cart module on the engine's runtime. */
@@ -183,6 +194,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     const breakdown = await deps.pricing.priceCart(db, {
       lines: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, quantity: Number(i.quantity) })),
       context: pricingContext(row, at),
+      pointsRedeemed: row.customer_id === null ? 0 : Number(row.points_redeemed ?? 0),
       delivery: delivery === null ? null : { amount: delivery.price, label: delivery.name },
     })
     const names = new Map(breakdown.lines.map((l) => [l.lineId, l.name]))
@@ -206,6 +218,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       createdAt: new Date(Number(row.created_at)),
       updatedAt: new Date(Number(row.updated_at)),
       convertedTo: row.converted_to,
+      pointsRedeemed: deps.loyalty.redeemed(breakdown),
     }
   }
 
@@ -492,6 +505,28 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
             if (result && !result.applied) {
               throw new OrdoError('COUPON_REJECTED', `Coupon ${normalised} does not apply to this cart: ${result.reason ?? 'its conditions are not met'}.`, {
                 details: { code: normalised, reason: 'not_applicable', explanation: result.reason },
+              })
+            }
+          },
+        },
+      )
+    },
+
+    async redeemPoints(cartId, points) {
+      const wanted = parseInput('carts.redeemPoints', z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), points)
+      return change(
+        'carts.redeemPoints',
+        cartId,
+        async (uow, row) => {
+          if (wanted > 0) await deps.loyalty.checkRedemption(uow.db, row.customer_id, wanted, uow.now)
+          return { points_redeemed: wanted }
+        },
+        {
+          linesChange: false,
+          check(priced) {
+            if (wanted > 0 && deps.loyalty.settings?.notCombinableWithCoupons && priced.breakdown.coupons.some((c) => c.applied)) {
+              throw new OrdoError('VALIDATION', 'Points cannot be redeemed together with a coupon in this shop; remove the coupon first.', {
+                details: { command: 'carts.redeemPoints', issues: [{ path: 'points', message: 'not combinable with coupons' }] },
               })
             }
           },

@@ -35,6 +35,8 @@ export interface CartTable {
   quote: string | null
   /** JSON of the chosen delivery (`DeliveryChoice`), or null; dropped when the lines change. */
   delivery: string | null
+  /** Points the customer asked to redeem (added by the loyalty migration); the breakdown caps them. */
+  points_redeemed?: number
 }
 
 /** One line of a cart: a variant and a quantity. */

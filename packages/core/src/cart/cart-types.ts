@@ -72,6 +72,8 @@ export interface Cart {
   updatedAt: Date
   /** The order this cart became, or the cart it was merged into. */
   convertedTo: string | null
+  /** Points redeemed on this cart, as priced into the breakdown (capped at the share of the goods the shop allows); 0 for none. */
+  pointsRedeemed: number
 }
 
 /** Input of `shop.carts.create()`. */

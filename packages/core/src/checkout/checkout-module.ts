@@ -7,6 +7,7 @@ import type { InventoryInternal } from '../inventory/inventory-module.js'
 import type { Order, OrderInternal } from '../order/index.js'
 import type { PriceBreakdown } from '../pricing/index.js'
 import type { PricingInternal } from '../pricing/pricing-module.js'
+import type { LoyaltyInternal } from '../loyalty/loyalty-module.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
 import type { PaymentInternal } from '../payment/payment-module.js'
 import type { DeliveryInternal } from '../delivery/delivery-module.js'
@@ -65,6 +66,7 @@ interface CheckoutDeps {
   pricing: PricingInternal
   inventory: InventoryInternal
   promotions: PromotionsInternal
+  loyalty: Pick<LoyaltyInternal, 'redeemed' | 'hold'>
 }
 
 const optionsSchema = z.strictObject({
@@ -121,6 +123,7 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
           lines: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, quantity: Number(i.quantity) })),
           context,
           delivery: delivery === null ? null : { amount: delivery.price, label: delivery.name },
+          pointsRedeemed: row.customer_id === null ? 0 : Number(row.points_redeemed ?? 0),
         })
         const archived = breakdown.lines.filter((l) => variants.get(l.variantId)?.status !== 'active')
         if (archived.length > 0) {
@@ -180,6 +183,9 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
           delivery,
           idempotencyKey: key,
         })
+        const points = deps.loyalty.redeemed(breakdown)
+        // Held in this transaction, with the balance checked again under the customer's lock.
+        if (points > 0 && row.customer_id !== null) await deps.loyalty.hold(uow, { customerId: row.customer_id, orderId, points })
         if (delivery) await deps.delivery.planShipments(uow, order, allocations, delivery, paymentType === 'cash_on_delivery')
         const applied = breakdown.coupons.filter((c) => c.applied).map((c) => c.code)
         if (breakdown.appliedPromotionIds.length > 0 || applied.length > 0) {

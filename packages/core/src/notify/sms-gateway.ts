@@ -32,8 +32,15 @@ export interface SmsStatusReport {
 
 /** What `SmsGateway.parseCallback` returns: reports to apply, or why the request was refused, and what to answer. */
 export type ParsedSmsCallback =
-  | { ok: true; reports: SmsStatusReport[]; response: { status: number; body: string; contentType: string } }
+  | { ok: true; reports: SmsStatusReport[]; replies?: SmsReply[] | undefined; response: { status: number; body: string; contentType: string } }
   | { ok: false; reason: string; response: { status: number; body: string; contentType: string } }
+
+/** A text a customer sent back (a gateway that forwards incoming SMS reports them with its callbacks); `STOP` unsubscribes. */
+export interface SmsReply {
+  /** The sender in E.164. */
+  from: string
+  text: string
+}
 
 /** What a gateway can do. */
 export interface SmsGatewayCapabilities {
@@ -95,7 +102,17 @@ export interface SmsGateway {
 /** Name of the job that sends one SMS through the configured gateway. */
 export const SEND_SMS_JOB = 'notify.send-sms'
 
-/** Payload of the {@link SEND_SMS_JOB} job. */
+/**
+ * Payload of the {@link SEND_SMS_JOB} job as queued by `shop.notify`: the
+ * message row to send. `text` carries the real text when the stored one is
+ * masked (confirmation codes are never stored in clear).
+ */
+export interface SendMessagePayload {
+  messageId: string
+  text?: string | undefined
+}
+
+/** Payload of the {@link SEND_SMS_JOB} job as queued before messages were stored (still accepted). */
 export interface SendSmsPayload {
   to: string
   text: string

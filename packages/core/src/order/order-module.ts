@@ -6,10 +6,9 @@ import type { CatalogInternal } from '../catalog/catalog-module.js'
 import { OrdoError } from '../errors.js'
 import type { InventoryInternal } from '../inventory/inventory-module.js'
 import type { JobDefinition } from '../jobs/job-types.js'
-import { scheduleJob } from '../jobs/job-runner.js'
 import { availableTransitions, can, canTransition, sourceStates, stateGroup, statesInGroup, statesWithCapability, type AvailableTransition, type Machine } from '../machine/index.js'
 import type { CurrencyCode } from '../money/index.js'
-import { SEND_SMS_JOB, type SendSmsPayload } from '../notify/sms-gateway.js'
+import { queueConfirmationCode } from '../notify/notify-module.js'
 import type { PriceBreakdown, PricingContext } from '../pricing/index.js'
 import type { PricingInternal } from '../pricing/pricing-module.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
@@ -872,9 +871,7 @@ export function createOrderModule(
           .insertInto('ordo_order_confirmation_code')
           .values({ order_id: row.id, code_hash: hashCode(row.id, code), expires_at: expiresAt, attempts: 0, used_at: null })
           .execute()
-        const key = `order-confirmation:${row.id}:${newId()}`
-        const payload: SendSmsPayload = { to: row.contact_phone, text: `Код подтверждения заказа ${row.number}: ${code}`, key }
-        await scheduleJob(runtime, uow, SEND_SMS_JOB, payload, { key })
+        await queueConfirmationCode(runtime, uow, { orderId: row.id, customerId: row.customer_id, phone: row.contact_phone, number: row.number, code })
         uow.emit({
           type: 'order.confirmation_code_requested',
           aggregateId: row.id,
@@ -1109,13 +1106,6 @@ export function createOrderModule(
       every: 60_000,
       run: async (_payload, { uow }) => {
         await expireDue(uow)
-      },
-    },
-    [SEND_SMS_JOB]: {
-      run: async (payload: SendSmsPayload) => {
-        const gateway = runtime.config.notify?.sms
-        if (!gateway) throw new OrdoError('INVALID_CONFIG', 'No SMS gateway is configured (notify.sms); the message waits for a retry.', { details: { key: 'notify.sms' } })
-        await gateway.send({ to: payload.to, text: payload.text, idempotencyKey: payload.key })
       },
     },
   }

@@ -11,6 +11,8 @@ import { parseInput } from '../validation.js'
 import { createPricer } from './price-breakdown.js'
 import { pricingOptionsFromPlugins } from './pricing-plugin.js'
 import { normalizeCouponCodes } from './pricing-state.js'
+import { loyaltySettings } from '../loyalty/loyalty-config.js'
+import { loyaltyRedemptionAdjuster } from '../loyalty/loyalty-pricing.js'
 import type { CouponResult, PriceBreakdown, PricingContext, PricingLineInput } from './pricing-types.js'
 
 /** Tables owned by the pricing module: none, it computes. */
@@ -70,6 +72,8 @@ export interface PriceCartInput {
   lines: readonly { lineId: string; variantId: string; quantity: number }[]
   context: PricingContext
   delivery: { amount: number; label?: string } | null
+  /** Points the cart redeems (ignored when the shop has no `loyalty` config). @default 0 */
+  pointsRedeemed?: number
 }
 
 const MAX_QUOTE_LINES = 500
@@ -106,7 +110,9 @@ export function createPricingModule(
   runtime: Runtime,
   deps: { catalog: CatalogInternal; promotions: PromotionsInternal },
 ): { api: PricingApi; internal: PricingInternal } {
-  const price = createPricer(pricingOptionsFromPlugins(runtime.plugins))
+  const options = pricingOptionsFromPlugins(runtime.plugins)
+  const price = createPricer({ ...options, adjusters: [loyaltyRedemptionAdjuster, ...options.adjusters] })
+  const loyalty = runtime.config.loyalty ? loyaltySettings(runtime.config.loyalty) : null
 
   const internal: PricingInternal = {
     async priceCart(db, input) {
@@ -169,6 +175,10 @@ export function createPricingModule(
         context: { ...context, couponCodes: entered.filter((code) => !refused.has(code)) },
         promotions: loaded.promotions,
         delivery: input.delivery,
+        loyalty:
+          loyalty && (input.pointsRedeemed ?? 0) > 0
+            ? { points: input.pointsRedeemed!, pointValue: loyalty.pointValue, maxRedeemBasisPoints: loyalty.maxRedeemBasisPoints, notCombinableWithCoupons: loyalty.notCombinableWithCoupons }
+            : null,
       })
       if (refused.size > 0) {
         const priced = new Map(breakdown.coupons.map((c) => [c.code, c]))

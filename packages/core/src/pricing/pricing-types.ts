@@ -64,6 +64,8 @@ export interface PricingInput {
   promotions: readonly Promotion[]
   /** The delivery price (VAT included) once a delivery option is chosen, or `null`. */
   delivery: { amount: number; label?: string } | null
+  /** Points the customer redeems: the `loyalty` step turns them into a discount allocated to lines, capped at `maxRedeemBasisPoints` of the goods. @default none */
+  loyalty?: { points: number; pointValue: number; maxRedeemBasisPoints: number; notCombinableWithCoupons?: boolean } | null
 }
 
 /** Where a discount came from. */

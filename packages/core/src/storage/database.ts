@@ -7,9 +7,11 @@ import type { CheckoutTables } from '../checkout/checkout-module.js'
 import type { PaymentTables } from '../payment/payment-module.js'
 import type { DeliveryTables } from '../delivery/delivery-schema.js'
 import type { KernelTables } from './kernel-schema.js'
+import type { NotifyTables } from '../notify/notify-schema.js'
+import type { LoyaltyTables } from '../loyalty/loyalty-schema.js'
 
 /**
  * The whole engine's schema as Kysely sees it: each module owns its tables and
  * adds them here.
  */
-export interface Database extends KernelTables, CheckoutTables, CatalogTables, InventoryTables, PromotionsTables, CartTables, OrderTables, PaymentTables, DeliveryTables {}
+export interface Database extends KernelTables, CheckoutTables, CatalogTables, InventoryTables, PromotionsTables, CartTables, OrderTables, PaymentTables, DeliveryTables, LoyaltyTables, NotifyTables {}

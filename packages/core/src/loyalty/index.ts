@@ -1,0 +1,23 @@
+/**
+ * Loyalty: the points ledger (earn, spend, expire, reverse, adjust), earning
+ * rules, activation and expiry, redemption in the cart, tiers — `shop.loyalty`.
+ *
+ * @module
+ */
+export type { LoyaltyApi } from './loyalty-module.js'
+export { NEGATIVE_BALANCE_POLICIES } from './loyalty-config.js'
+export type { LoyaltyConfig, LoyaltyTier, NegativeBalancePolicy } from './loyalty-config.js'
+export { LOYALTY_DISCOUNT_SOURCE } from './loyalty-pricing.js'
+export { LOYALTY_ENTRY_KINDS } from './loyalty-types.js'
+export type {
+  EarnRuleContext,
+  LoyaltyAdjustInput,
+  LoyaltyBalance,
+  LoyaltyEarnRule,
+  LoyaltyEntry,
+  LoyaltyEntryKind,
+  LoyaltyPluginFields,
+  LoyaltyRunResult,
+  LoyaltyStatement,
+  LoyaltyTierStatus,
+} from './loyalty-types.js'

@@ -1,0 +1,18 @@
+declare module '../events/domain-events.js' {
+  interface DomainEventMap {
+    /** Points were earned on a completed order; they stay pending until `activatesAt`. */
+    'loyalty.points_earned': { customerId: string; orderId: string; entryId: string; points: number; activatesAt: string }
+    /** Pending points became spendable; they expire at `expiresAt`. */
+    'loyalty.points_activated': { customerId: string; entryId: string; orderId: string | null; points: number; expiresAt: string }
+    /** Points will expire soon (sent once per credit, `warnDaysBefore` ahead): notify the customer. */
+    'loyalty.points_expiring': { customerId: string; points: number; expiresAt: string }
+    /** Unspent points expired. */
+    'loyalty.points_expired': { customerId: string; points: number }
+    /** A return or refund took back points earned on an order (`debt`: what no credit covered). */
+    'loyalty.points_reversed': { customerId: string; orderId: string; points: number; debt: number }
+    /** The customer's tier changed (on completion or the nightly recomputation). */
+    'loyalty.tier_changed': { customerId: string; from: string | null; to: string | null; spend12m: number }
+  }
+}
+
+export {}
