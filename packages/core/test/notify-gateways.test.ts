@@ -156,6 +156,71 @@ describeEachDialect('notifications through SMS.ru and SMSC', ({ database }) => {
     await expect(shop.notify.handleCallback('smsc', { headers: {}, rawBody: '' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
   })
 
+  test('SMS.ru: a call that hangs is aborted after notify.timeoutMs and retried; one SMS in the end', async () => {
+    const fake = await startSmsRuFake({ apiId: 'api-1' })
+    fakes.push(fake)
+    const db = await database()
+    // The adapter alone would wait 10 s; the engine's signal ends the call first.
+    const sms = smsru({ apiId: 'api-1', baseUrl: fake.url, timeoutMs: 10_000 })
+    const { shop, clock } = await seededShop(db.storage, { config: { notify: { sms, timeoutMs: 300 }, worker: { backoffMs: 1000 } } })
+    shops.push(shop)
+    fake.control.failNext('hang')
+    const message = await shop.notify.send({ to: { phone: PHONE }, text: 'Заказ собран' })
+    const started = Date.now()
+    await settle(shop)
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(await shop.notify.get(message.id)).toMatchObject({ status: 'queued', attempts: 1, error: expect.stringMatching(/300 ms|abort/i) })
+    expect(fake.messages()).toHaveLength(0)
+    clock.advance(1000)
+    await settle(shop)
+    expect(await shop.notify.get(message.id)).toMatchObject({ status: 'sent', attempts: 2, gateway: 'smsru' })
+    expect(fake.messages().map((m) => m.text)).toEqual(['Заказ собран'])
+  })
+
+  test('a gateway that ignores the signal is still cut off after notify.timeoutMs; the signal it got is aborted', async () => {
+    const db = await database()
+    const signals: (AbortSignal | undefined)[] = []
+    const gateway: SmsGateway = {
+      id: 'deaf',
+      send(_message, options) {
+        signals.push(options?.signal)
+        return new Promise(() => {})
+      },
+    }
+    const { shop } = await seededShop(db.storage, { config: { notify: { sms: gateway, timeoutMs: 200 } } })
+    shops.push(shop)
+    const message = await shop.notify.send({ to: { phone: PHONE }, text: 'Код 1234' })
+    await settle(shop)
+    expect(signals).toHaveLength(1)
+    expect(signals[0]?.aborted).toBe(true)
+    expect(await shop.notify.get(message.id)).toMatchObject({ status: 'queued', attempts: 1, error: expect.stringContaining('notify.timeoutMs') })
+  })
+
+  test('notify.timeoutMs must be below worker.leaseMs', async () => {
+    const db = await database()
+    const sms: SmsGateway = { id: 'x', send: async (m) => ({ providerMessageId: m.idempotencyKey }) }
+    await expect(seededShop(db.storage, { config: { notify: { sms, timeoutMs: 60_000 }, worker: { leaseMs: 60_000 } } })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      details: { key: 'notify.timeoutMs' },
+    })
+  })
+
+  test('SMSC: a signed STOP reply posted to the callback URL withdraws marketing consent; a forged one is refused', async () => {
+    const fake = await startSmscFake({ login: 'shop', password: 'secret', callbackSecret: 'handler-secret' })
+    fakes.push(fake)
+    const db = await database()
+    const sms = smsc({ login: 'shop', password: 'secret', baseUrl: fake.url, callbackSecret: 'handler-secret' })
+    const { shop } = await seededShop(db.storage, { config: { notify: { sms, quietHours: null, templates: { promo: { ru: { sms: 'Акция' } } } } } })
+    shops.push(shop)
+    await shop.notify.setConsent({ phone: PHONE }, { marketingSms: true })
+    const forged = await shop.notify.handleCallback('smsc', await fake.control.forgedReply!(PHONE, 'STOP'))
+    expect(forged.outcome).toBe('rejected')
+    expect((await shop.notify.campaign({ template: 'promo', recipients: [{ phone: PHONE }], dryRun: true })).queued).toBe(1)
+    const result = await shop.notify.handleCallback('smsc', await fake.control.reply!(PHONE, 'СТОП'))
+    expect(result).toMatchObject({ outcome: 'applied', applied: 0, unsubscribed: 1, response: { status: 200, body: 'OK' } })
+    expect(await shop.notify.campaign({ template: 'promo', recipients: [{ phone: PHONE }], dryRun: true })).toMatchObject({ queued: 0, skipped: { noConsent: 1 } })
+  })
+
   test('a STOP reply reported with a callback withdraws marketing consent', async () => {
     const db = await database()
     const sent: string[] = []

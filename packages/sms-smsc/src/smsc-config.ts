@@ -20,6 +20,14 @@ export interface SmscConfig {
   timeoutMs?: number
   /** The gateway id used in logs; set it to run two SMSC accounts side by side. @default 'smsc' */
   id?: string
+  /**
+   * The secret SMSC signs incoming-SMS callbacks with (their `md5` field is
+   * `md5("<phone>:<mes>:<to>:<secret>")`), as set for the callback handler in
+   * the SMSC account settings. Without it incoming SMS (STOP replies) are
+   * refused, since nothing else proves they came from SMSC. Never logged.
+   * @default none
+   */
+  callbackSecret?: string
 }
 
 /** A validated, frozen {@link SmscConfig} with its defaults applied. */
@@ -31,6 +39,7 @@ export interface ResolvedSmscConfig {
   readonly baseUrl: string
   readonly fetch: typeof fetch
   readonly timeoutMs: number
+  readonly callbackSecret: string | null
 }
 
 const configSchema = z.strictObject({
@@ -41,6 +50,7 @@ const configSchema = z.strictObject({
   fetch: z.custom<typeof fetch>((value) => typeof value === 'function', 'must be a fetch function').optional(),
   timeoutMs: z.number().int().positive().optional(),
   id: z.string().min(1).optional(),
+  callbackSecret: z.string().min(1).optional(),
 })
 
 /** Validates an {@link SmscConfig}; a bad one throws `OrdoError('INVALID_CONFIG')` naming the key. */
@@ -61,5 +71,6 @@ export function resolveSmscConfig(config: SmscConfig): ResolvedSmscConfig {
     // Looked up at call time, so a global fetch installed later (instrumentation, mocks) is used.
     fetch: data.fetch ?? ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => globalThis.fetch(input, init)),
     timeoutMs: data.timeoutMs ?? 15_000,
+    callbackSecret: data.callbackSecret ?? null,
   })
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import {
   SmsGatewayError,
   type ParsedSmsCallback,
@@ -10,7 +11,7 @@ import { z } from 'zod'
 import { resolveSmscConfig, type ResolvedSmscConfig, type SmscConfig } from './smsc-config.js'
 import { SMSC_FINAL_CODES, SMSC_RETRYABLE_ERRORS, SMSC_STATUS_CODES, smscMessageId, smscStatus } from './smsc-codes.js'
 
-/** Per-call options of an {@link SmscGateway}. */
+/** Per-call options of an {@link SmscGateway} (the port's `SmsGatewayCallOptions`). */
 export interface SmscCallOptions {
   /** Aborts the HTTP request; the call then rejects with a retryable `SmsGatewayError`. */
   signal?: AbortSignal | undefined
@@ -18,13 +19,13 @@ export interface SmscCallOptions {
 
 /** The `SmsGateway` {@link smsc} returns: every optional part implemented, and calls that take an abort signal. */
 export interface SmscGateway extends SmsGateway {
-  /** `senderNames`, `statusQuery` and `statusCallbacks` are all true. */
+  /** `senderNames`, `statusQuery`, `statusCallbacks` and `deduplicatesByKey` are all true. */
   readonly capabilities: SmsGatewayCapabilities
   /** Sends one message through `send.php` under an id derived from its idempotency key, unless SMSC already has it. */
   send(message: SmsMessage, options?: SmscCallOptions): Promise<{ providerMessageId: string }>
   /** Reads statuses through `status.php`; ids SMSC does not know (status −3) are left out of the result. */
   getStatus(providerMessageIds: string[], options?: SmscCallOptions): Promise<SmsStatusReport[]>
-  /** Reads an SMSC delivery callback, confirming its claim with `status.php`. */
+  /** Reads an SMSC callback: a delivery report, confirmed with `status.php`, or an incoming SMS, checked by its `md5` signature. */
   parseCallback(request: { headers: Record<string, string | undefined>; rawBody: string; remoteAddress?: string | null }): Promise<ParsedSmsCallback>
 }
 
@@ -137,9 +138,13 @@ class SmscClient {
  *   URL set in the account. This adapter confirms the claim with
  *   `status.php` (a contradicted final status or an unknown message is
  *   rejected; an outdated intermediate one is acknowledged and dropped).
+ * - Incoming SMS: SMSC also posts SMS received on the account's dedicated
+ *   numbers to that URL (`phone`, `mes`, `to`, `md5`). With `callbackSecret`
+ *   set, a post whose `md5` matches becomes a reply (`STOP` withdraws
+ *   marketing consent); without it, or with a wrong `md5`, it is refused.
  *
- * Every call takes an optional `{ signal }` after the port's arguments and
- * is also bounded by `timeoutMs`.
+ * `send` and `getStatus` honour the port's optional `{ signal }` and are also
+ * bounded by `timeoutMs`.
  *
  * @example
  * ```ts
@@ -159,7 +164,7 @@ export function smsc(config: SmscConfig): SmscGateway {
 
   const gateway: SmscGateway = {
     id: resolved.id,
-    capabilities: Object.freeze({ senderNames: true, statusQuery: true, statusCallbacks: true }),
+    capabilities: Object.freeze({ senderNames: true, statusQuery: true, statusCallbacks: true, deduplicatesByKey: true }),
 
     async send(message, options) {
       if (!E164.test(message.to)) {
@@ -195,6 +200,7 @@ export function smsc(config: SmscConfig): SmscGateway {
 
     async parseCallback(request) {
       const form = new URLSearchParams(request.rawBody)
+      if (form.has('mes')) return incoming(form)
       const id = form.get('id') ?? ''
       const digits = (form.get('phone') ?? '').replace(/^\+/, '')
       const claimed = Number(form.get('status'))
@@ -215,6 +221,20 @@ export function smsc(config: SmscConfig): SmscGateway {
       return reject(`callback claims status ${claimed} for ${providerMessageId}, SMSC reports ${answer.status}`)
     },
   }
+  /** An incoming SMS (a reply to a dedicated number): `phone` sent `mes` to `to`, signed with `md5`. */
+  function incoming(form: URLSearchParams): ParsedSmsCallback {
+    const phone = form.get('phone') ?? ''
+    const mes = form.get('mes') ?? ''
+    const to = form.get('to') ?? ''
+    const digits = phone.replace(/^\+/, '')
+    if (!/^\d{7,15}$/.test(digits)) return reject('the incoming SMS has no sender phone')
+    if (resolved.callbackSecret === null) return reject('an incoming SMS cannot be verified: set callbackSecret')
+    const expected = createHash('md5').update(`${phone}:${mes}:${to}:${resolved.callbackSecret}`, 'utf8').digest()
+    const given = Buffer.from((form.get('md5') ?? '').toLowerCase(), 'hex')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return reject('the incoming SMS has no valid md5 signature')
+    return { ok: true, reports: [], replies: [{ from: `+${digits}`, text: mes }], response: { status: 200, body: 'OK', contentType: TEXT } }
+  }
+
   return Object.freeze(gateway)
 }
 

@@ -159,6 +159,34 @@ describe('callbacks', () => {
     expect((await sms.parseCallback(post({ id: 'cb-2', phone: '79161234567', status: 'x' }))).ok).toBe(false)
     expect(fake.requests()).toHaveLength(before)
   })
+
+  test('an incoming SMS signed with the callback secret is a reply, checked without an API call', async () => {
+    const signed = gateway({ callbackSecret: fake.callbackSecret })
+    const before = fake.requests().length
+    const parsed = await signed.parseCallback(await fake.control.reply!('+79031112233', 'Стоп, пожалуйста'))
+    expect(parsed).toEqual({
+      ok: true,
+      reports: [],
+      replies: [{ from: '+79031112233', text: 'Стоп, пожалуйста' }],
+      response: { status: 200, body: 'OK', contentType: 'text/plain; charset=utf-8' },
+    })
+    expect(fake.requests()).toHaveLength(before)
+  })
+
+  test('an incoming SMS with a wrong or missing md5, altered text, or without a configured secret is rejected', async () => {
+    const signed = gateway({ callbackSecret: fake.callbackSecret })
+    expect((await signed.parseCallback(await fake.control.forgedReply!('+79031112233', 'STOP'))).ok).toBe(false)
+    const genuine = new URLSearchParams((await fake.control.reply!('+79031112233', 'STOP')).rawBody)
+    const altered = new URLSearchParams(genuine)
+    altered.set('mes', 'STOP ALL')
+    expect((await signed.parseCallback(post(Object.fromEntries(altered)))).ok).toBe(false)
+    const unsigned = new URLSearchParams(genuine)
+    unsigned.delete('md5')
+    expect((await signed.parseCallback(post(Object.fromEntries(unsigned)))).ok).toBe(false)
+    const refused = await sms.parseCallback(post(Object.fromEntries(genuine)))
+    expect(refused).toMatchObject({ ok: false, reason: expect.stringContaining('callbackSecret') })
+    expect((await signed.parseCallback(post(Object.fromEntries(genuine)))).ok).toBe(true)
+  })
 })
 
 test('smscMessageId: deterministic, always a valid SMSC id, distinct for distinct keys', () => {
@@ -176,5 +204,5 @@ test('config is validated and frozen', () => {
   expect(() => smsc({ login: 'x', password: 'y', baseUrl: 'ftp://smsc.ru' })).toThrow(/baseUrl/)
   expect(Object.isFrozen(sms)).toBe(true)
   expect(sms.id).toBe('smsc')
-  expect(sms.capabilities).toEqual({ senderNames: true, statusQuery: true, statusCallbacks: true })
+  expect(sms.capabilities).toEqual({ senderNames: true, statusQuery: true, statusCallbacks: true, deduplicatesByKey: true })
 })

@@ -10,7 +10,7 @@ import { z } from 'zod'
 import { resolveSmsRuConfig, type ResolvedSmsRuConfig, type SmsRuConfig } from './smsru-config.js'
 import { SMSRU_FINAL_CODES, SMSRU_RETRYABLE_CODES, SMSRU_STATUS_CODES, smsruStatus } from './smsru-codes.js'
 
-/** Per-call options of an {@link SmsRuGateway}. */
+/** Per-call options of an {@link SmsRuGateway} (the port's `SmsGatewayCallOptions`). */
 export interface SmsRuCallOptions {
   /** Aborts the HTTP request; the call then rejects with a retryable `SmsGatewayError`. */
   signal?: AbortSignal | undefined
@@ -18,7 +18,7 @@ export interface SmsRuCallOptions {
 
 /** The `SmsGateway` {@link smsru} returns: every optional part implemented, and calls that take an abort signal. */
 export interface SmsRuGateway extends SmsGateway {
-  /** `senderNames`, `statusQuery` and `statusCallbacks` are all true. */
+  /** `senderNames`, `statusQuery` and `statusCallbacks` are true; `deduplicatesByKey` is false (SMS.ru has no client message id). */
   readonly capabilities: SmsGatewayCapabilities
   /** Sends one message through `/sms/send`. */
   send(message: SmsMessage, options?: SmsRuCallOptions): Promise<{ providerMessageId: string }>
@@ -122,9 +122,13 @@ class SmsRuClient {
  * - The sender is the message's `sender`, else the config's, else the
  *   account's default; SMS.ru refuses names it has not approved.
  * - **Idempotency**: SMS.ru has no client message id, so a repeated
- *   `idempotencyKey` cannot be recognised: the engine must not call `send`
- *   twice for one key (its send job runs once per key; a job retried after a
- *   lost answer may send a second SMS).
+ *   `idempotencyKey` cannot be recognised, and `capabilities.deduplicatesByKey`
+ *   is false: the engine never sends a message it recorded `sent` again, but a
+ *   retry after a lost answer (timeout, crash before its commit) may send a
+ *   second SMS.
+ * - Incoming SMS: SMS.ru's callbacks carry only delivery statuses
+ *   (`sms_status`) and call-check statuses (`callcheck_status`); it documents
+ *   no callback for replies, so `parseCallback` never returns `replies`.
  * - Errors: HTTP 5xx/429, network errors, timeouts, aborts and SMS.ru codes
  *   220, 500, 206 and 230–233 are retryable; other codes (200 wrong api_id,
  *   202 bad number, 204 sender not approved…) are not. The code is the
@@ -137,8 +141,8 @@ class SmsRuClient {
  *   contradicts, or about an unknown message, rejects the whole post; an
  *   outdated intermediate status is acknowledged and dropped.
  *
- * Every call takes an optional `{ signal }` after the port's arguments and
- * is also bounded by `timeoutMs`.
+ * `send` and `getStatus` honour the port's optional `{ signal }` and are also
+ * bounded by `timeoutMs`.
  *
  * @example
  * ```ts
@@ -169,7 +173,7 @@ export function smsru(config: SmsRuConfig): SmsRuGateway {
 
   const gateway: SmsRuGateway = {
     id: resolved.id,
-    capabilities: Object.freeze({ senderNames: true, statusQuery: true, statusCallbacks: true }),
+    capabilities: Object.freeze({ senderNames: true, statusQuery: true, statusCallbacks: true, deduplicatesByKey: false }),
 
     async send(message, options) {
       if (!E164.test(message.to)) {

@@ -7,8 +7,6 @@ describeSmsGatewayContract('smsru', async () => {
     gateway: smsru({ apiId: fake.apiId, baseUrl: fake.url }),
     unauthorized: smsru({ apiId: 'not-the-api-id', baseUrl: fake.url }),
     control: fake.control,
-    // SMS.ru has no client message id: a repeated key cannot be recognised (see the smsru() docs).
-    deduplicatesByKey: false,
     close: () => fake.close(),
   }
 })

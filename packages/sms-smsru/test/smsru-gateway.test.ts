@@ -186,5 +186,5 @@ test('config is validated and frozen', () => {
   expect(invalid({ apiId: 'x', apiKey: 'y' })).toBeInstanceOf(OrdoError)
   expect(Object.isFrozen(sms)).toBe(true)
   expect(sms.id).toBe('smsru')
-  expect(sms.capabilities).toEqual({ senderNames: true, statusQuery: true, statusCallbacks: true })
+  expect(sms.capabilities).toEqual({ senderNames: true, statusQuery: true, statusCallbacks: true, deduplicatesByKey: false })
 })

@@ -1,27 +1,22 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { SmsGatewayError, type SmsGateway, type SmsMessage, type SmsStatusReport } from '@ordo/core'
+import { SmsGatewayError, type SmsGateway, type SmsGatewayCallOptions, type SmsMessage } from '@ordo/core'
 
 /** A delivery-report request as a provider posts it, in the shape `SmsGateway.parseCallback` reads. */
 export type SmsCallbackRequest = Parameters<NonNullable<SmsGateway['parseCallback']>>[0]
 
-/** Per-call options the Ordo SMS adapters accept next to the port's arguments. */
-export interface SmsCallOptions {
-  /** Aborts the HTTP request; the call then rejects with a retryable `SmsGatewayError` (the outcome is unknown). */
-  signal?: AbortSignal | undefined
-}
+/**
+ * Per-call options of an SMS gateway.
+ * @deprecated The port has them now: use `SmsGatewayCallOptions` from `@ordo/core`.
+ */
+export type SmsCallOptions = SmsGatewayCallOptions
 
 /**
- * An `SmsGateway` whose calls also take {@link SmsCallOptions}. The port
- * itself has no signal parameter; every adapter in this repository accepts
- * one as an optional last argument, and the contract checks that it is honoured.
+ * An `SmsGateway`; the port's `send` and `getStatus` take `{ signal }` now,
+ * and the contract checks that it is honoured.
+ * @deprecated Use `SmsGateway` from `@ordo/core`.
  */
-export interface SignalAwareSmsGateway extends SmsGateway {
-  /** `SmsGateway.send` with an optional abort signal. */
-  send(message: SmsMessage, options?: SmsCallOptions): Promise<{ providerMessageId: string }>
-  /** `SmsGateway.getStatus` with an optional abort signal. */
-  getStatus?(providerMessageIds: string[], options?: SmsCallOptions): Promise<SmsStatusReport[]>
-}
+export type SignalAwareSmsGateway = SmsGateway
 
 /** How a message ends at the fake's operator: delivered, refused by the network or the phone, or never answered in time. */
 export type SmsFakeOutcome = 'delivered' | 'failed' | 'expired'
@@ -63,6 +58,10 @@ export interface SmsFakeControl {
   callback?(providerMessageId: string): Promise<SmsCallbackRequest>
   /** A delivery-report request that must be rejected: a claim the vendor's API does not confirm, or a bad signature. */
   forgedCallback?(providerMessageId: string): Promise<SmsCallbackRequest>
+  /** The request the vendor posts when the phone `from` (E.164) sends `text` to the account (a reply); only for vendors that forward incoming SMS. */
+  reply?(from: string, text: string): Promise<SmsCallbackRequest>
+  /** An incoming-SMS request that must be rejected (not signed by the vendor). */
+  forgedReply?(from: string, text: string): Promise<SmsCallbackRequest>
   /** The next `count` API requests fail this way. @default count 1 */
   failNext(kind: SmsFakeFault, count?: number): void
 }
@@ -70,18 +69,17 @@ export interface SmsFakeControl {
 /** What the setup function of {@link describeSmsGatewayContract} returns for each case. */
 export interface SmsContractSetup {
   /** The adapter under test, pointed at the fake. */
-  gateway: SignalAwareSmsGateway
+  gateway: SmsGateway
   /** The same adapter with credentials the fake refuses. */
   unauthorized: SmsGateway
   /** The fake's controls. */
   control: SmsFakeControl
   /**
-   * Whether the gateway itself guarantees that a repeated `idempotencyKey`
-   * sends one SMS (SMSC: our own message id). A gateway whose vendor has no
-   * client message id (SMS.ru) cannot; the engine then has to avoid calling
-   * `send` twice for one key, and the idempotency case is skipped.
+   * What the gateway's `capabilities.deduplicatesByKey` must say; the suite
+   * reads the capability itself and only checks that the two agree.
+   * @deprecated Declare `capabilities.deduplicatesByKey` on the gateway instead.
    */
-  deduplicatesByKey: boolean
+  deduplicatesByKey?: boolean | undefined
   /** Stops the fake (and anything else the setup started). */
   close(): Promise<void>
 }
@@ -114,8 +112,8 @@ function expectGatewayError(error: unknown, retryable: boolean): SmsGatewayError
 /**
  * The SMS gateway contract: every behaviour the engine relies on, run against
  * an adapter pointed at a loopback fake of its vendor's API. Cases a
- * capability flag (or {@link SmsContractSetup.deduplicatesByKey}) declares
- * unsupported are skipped. `setup` runs before each case and `close` after it.
+ * capability flag (`capabilities.deduplicatesByKey` among them) declares
+ * unsupported are skipped, as are the reply cases of fakes without `reply`. `setup` runs before each case and `close` after it.
  *
  * @example
  * ```ts
@@ -128,7 +126,6 @@ function expectGatewayError(error: unknown, retryable: boolean): SmsGatewayError
  *     gateway: smsc({ login: 'shop', password: 'secret', baseUrl: fake.url }),
  *     unauthorized: smsc({ login: 'shop', password: 'wrong', baseUrl: fake.url }),
  *     control: fake.control,
- *     deduplicatesByKey: true,
  *     close: () => fake.close(),
  *   }
  * })
@@ -174,10 +171,16 @@ export function describeSmsGatewayContract(name: string, setup: () => Promise<Sm
       expect(control.sent().at(-1)!.sender).toBe(SENDER)
     })
 
+    test('capabilities: deduplicatesByKey is declared (and agrees with the setup, if it says)', () => {
+      const { gateway, deduplicatesByKey } = env()
+      expect(typeof gateway.capabilities?.deduplicatesByKey).toBe('boolean')
+      if (deduplicatesByKey !== undefined) expect(gateway.capabilities?.deduplicatesByKey).toBe(deduplicatesByKey)
+    })
+
     test('send: the same idempotency key twice sends one SMS', async (ctx) => {
-      const { gateway, control, deduplicatesByKey } = env()
+      const { gateway, control } = env()
       // Without a client message id at the vendor, the engine's job keyed by the message id is the only guard.
-      if (!deduplicatesByKey) return ctx.skip()
+      if (!gateway.capabilities?.deduplicatesByKey) return ctx.skip()
       const key = `sms-${randomUUID()}`
       const first = await gateway.send(message({ idempotencyKey: key }))
       const retry = await gateway.send(message({ idempotencyKey: key }))
@@ -262,6 +265,22 @@ export function describeSmsGatewayContract(name: string, setup: () => Promise<Sm
 
       const unknown = await gateway.parseCallback(await control.forgedCallback('no-such-message'))
       expect(unknown.ok).toBe(false)
+    })
+
+    test('callback: an incoming STOP reply parses into replies; an unsigned one is rejected', async (ctx) => {
+      const { gateway, control } = env()
+      if (!gateway.parseCallback || !control.reply) return ctx.skip()
+      const parsed = await gateway.parseCallback(await control.reply('+79031112233', 'СТОП'))
+      if (!parsed.ok) throw new Error(`reply rejected: ${parsed.reason}`)
+      expect(parsed.replies).toEqual([{ from: '+79031112233', text: 'СТОП' }])
+      expect(parsed.reports).toEqual([])
+      expect(parsed.response.status).toBeGreaterThanOrEqual(200)
+      expect(parsed.response.status).toBeLessThan(300)
+      expect(control.sent()).toHaveLength(0)
+
+      if (!control.forgedReply) return
+      const forged = await gateway.parseCallback(await control.forgedReply('+79031112233', 'STOP'))
+      expect(forged.ok).toBe(false)
     })
 
     test('an invalid phone is refused, not retryable, and nothing is sent', async () => {

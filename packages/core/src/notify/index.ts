@@ -6,6 +6,7 @@ export {
   type SendMessagePayload,
   type SendSmsPayload,
   type SmsGateway,
+  type SmsGatewayCallOptions,
   type SmsGatewayCapabilities,
   type SmsMessage,
   type SmsReply,

@@ -30,4 +30,5 @@ export const notifyConfigSchema = z.strictObject({
   reasons: z.record(z.string().min(2).max(16), z.record(z.string().min(1).max(100), z.string().min(1).max(500))).optional(),
   maxAttempts: z.number().int().positive().max(50).optional(),
   statusSyncMinutes: z.number().int().positive().max(24 * 60).optional(),
+  timeoutMs: z.number().int().positive().max(600_000).optional(),
 })

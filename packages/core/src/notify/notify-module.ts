@@ -94,6 +94,7 @@ interface Settings {
   trackingUrls: Record<string, string>
   reasons: Record<string, Record<string, string>>
   defaultCountry: string
+  timeoutMs: number
 }
 
 function minutesOf(hhmm: string): number {
@@ -116,6 +117,12 @@ function resolveSettings(runtime: Runtime): Settings {
   } catch (cause) {
     throw new OrdoError('INVALID_CONFIG', `notify.defaultTimeZone "${timeZone}" is not an IANA time zone.`, { details: { key: 'notify.defaultTimeZone' }, cause })
   }
+  const leaseMs = runtime.worker.leaseMs
+  const timeoutMs = config.timeoutMs ?? Math.min(15_000, Math.floor(leaseMs / 2))
+  // A call outliving the job's lease lets a second worker run the job while the first still waits: a duplicate at gateways that do not de-duplicate.
+  if (timeoutMs >= leaseMs) {
+    throw new OrdoError('INVALID_CONFIG', `notify.timeoutMs (${timeoutMs}) must be below worker.leaseMs (${runtime.worker.leaseMs}).`, { details: { key: 'notify.timeoutMs' } })
+  }
   const quiet = config.quietHours === undefined ? { from: '21:00', to: '09:00' } : config.quietHours
   const reasons: Record<string, Record<string, string>> = {}
   for (const [locale, texts] of Object.entries({ ...DEFAULT_REASON_TEXTS, ...config.reasons })) {
@@ -132,6 +139,7 @@ function resolveSettings(runtime: Runtime): Settings {
     trackingUrls: { ...DEFAULT_TRACKING_URLS, ...config.trackingUrls },
     reasons,
     defaultCountry: runtime.config.cart?.defaultCountry ?? 'RU',
+    timeoutMs,
   }
 }
 
@@ -332,11 +340,28 @@ export function createNotifyModule(runtime: Runtime): {
     })
   }
 
+  /**
+   * Calls the SMS gateway with a signal aborted after `notify.timeoutMs`, and
+   * stops waiting then even if the gateway ignores the signal.
+   */
+  function callSms<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(settings.timeoutMs)
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () =>
+        reject(new SmsGatewayError(`The SMS gateway did not answer within ${settings.timeoutMs} ms (notify.timeoutMs).`, { retryable: true, cause: signal.reason }))
+      signal.addEventListener('abort', onAbort, { once: true })
+      call(signal)
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener('abort', onAbort))
+    })
+  }
+
   async function sendJob(payload: SendMessagePayload | SendSmsPayload, uow: UnitOfWork): Promise<void> {
     if ('to' in payload) {
       // A job queued before messages were stored: send it as it was queued.
       if (!sms) throw new OrdoError('INVALID_CONFIG', 'No SMS gateway is configured (notify.sms); the message waits for a retry.', { details: { key: 'notify.sms' } })
-      await sms.send({ to: payload.to, text: payload.text, idempotencyKey: payload.key, ...(config.sender ? { sender: config.sender } : {}) })
+      const gateway = sms
+      await callSms((signal) => gateway.send({ to: payload.to, text: payload.text, idempotencyKey: payload.key, ...(config.sender ? { sender: config.sender } : {}) }, { signal }))
       return
     }
     const row = await uow.db.selectFrom('ordo_message').selectAll().where('id', '=', payload.messageId).executeTakeFirst()
@@ -356,7 +381,10 @@ export function createNotifyModule(runtime: Runtime): {
     let providerMessageId: string
     try {
       if (row.channel === 'sms') {
-        ;({ providerMessageId } = await sms!.send({ to: row.recipient, text: payload.text ?? row.text, idempotencyKey: row.id, ...(config.sender ? { sender: config.sender } : {}) }))
+        // The row is read and re-checked in this job's transaction; a message recorded `sent` never reaches this line again.
+        ;({ providerMessageId } = await callSms((signal) =>
+          sms!.send({ to: row.recipient, text: payload.text ?? row.text, idempotencyKey: row.id, ...(config.sender ? { sender: config.sender } : {}) }, { signal }),
+        ))
       } else {
         const unsubscribeUrl = row.kind === 'marketing' ? await unsubscribeUrlFor(uow, row.recipient) : ''
         ;({ providerMessageId } = await email!.send({
@@ -417,7 +445,8 @@ export function createNotifyModule(runtime: Runtime): {
   async function applyReplies(uow: UnitOfWork, replies: readonly SmsReply[]): Promise<number> {
     let count = 0
     for (const reply of replies) {
-      if (!/^\s*(stop|стоп)\b/i.test(reply.text)) continue
+      // Not `\b`: it only knows ASCII word characters, so "СТОП" would never match.
+      if (!/^\s*(stop|стоп)(?![\p{L}\p{N}])/iu.test(reply.text)) continue
       const address = toE164(reply.from, settings.defaultCountry)
       if (!address) continue
       if (await withdraw(uow, address, 'reply')) count++
@@ -463,7 +492,9 @@ export function createNotifyModule(runtime: Runtime): {
     const ids = rows.map((r) => r.provider_message_id).filter((v): v is string => v !== null)
     let applied = 0
     for (let i = 0; i < ids.length; i += 100) {
-      const reports = await sms.getStatus(ids.slice(i, i + 100))
+      const chunk = ids.slice(i, i + 100)
+      const gateway = sms
+      const reports = await callSms((signal) => gateway.getStatus!(chunk, { signal }))
       applied += (await applyReports(uow, sms.id, reports)).applied
     }
     return { checked: ids.length, applied }

@@ -56,6 +56,14 @@ export interface NotifyConfig {
   maxAttempts?: number | undefined
   /** Minutes between delivery-status polls of sent SMS (gateways with `statusQuery`). @default 10 */
   statusSyncMinutes?: number | undefined
+  /**
+   * Milliseconds the send job (and the status poll) waits for the SMS gateway
+   * before it aborts the call through its `signal`; the attempt is then
+   * retried with backoff. Must stay below `worker.leaseMs`, so that no other
+   * worker takes the job over while a call is still in flight.
+   * @default 15000, or half of `worker.leaseMs` when that is shorter
+   */
+  timeoutMs?: number | undefined
 }
 
 /** A notification message as `shop.notify` shows it. */

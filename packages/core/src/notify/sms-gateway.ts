@@ -50,6 +50,25 @@ export interface SmsGatewayCapabilities {
   readonly statusQuery: boolean
   /** `parseCallback` is implemented (the provider pushes delivery reports). */
   readonly statusCallbacks: boolean
+  /**
+   * The provider refuses a second message with the same idempotency key, so a
+   * retry after a lost answer (a timeout, a crash before the engine's commit)
+   * never sends twice. Without it the engine still never hands over a message
+   * it has recorded `sent`, but a retry of an attempt whose answer was lost
+   * may send a second SMS.
+   * @default false (also for gateways written before this flag existed)
+   */
+  readonly deduplicatesByKey?: boolean | undefined
+}
+
+/** Per-call options the engine passes to an {@link SmsGateway}. */
+export interface SmsGatewayCallOptions {
+  /**
+   * Aborted when the engine stops waiting (`notify.timeoutMs`): the gateway
+   * should abort its HTTP request and reject with a retryable
+   * {@link SmsGatewayError} (whether the provider took the message is unknown).
+   */
+  signal?: AbortSignal | undefined
 }
 
 /** An SMS gateway call failed; `retryable` says whether the engine may try again (network, 5xx, rate limit). */
@@ -91,10 +110,14 @@ export interface SmsGateway {
   readonly id: string
   /** What it can do; omitted: a gateway that only sends. */
   readonly capabilities?: SmsGatewayCapabilities
-  /** Sends one message; resolves with the provider's id for it. Throws {@link SmsGatewayError} on failure. */
-  send(message: SmsMessage): Promise<{ providerMessageId: string }>
-  /** Delivery reports of messages it sent (`capabilities.statusQuery`). */
-  getStatus?(providerMessageIds: string[]): Promise<SmsStatusReport[]>
+  /**
+   * Sends one message; resolves with the provider's id for it. Throws
+   * {@link SmsGatewayError} on failure. The engine passes a `signal` that is
+   * aborted after `notify.timeoutMs`.
+   */
+  send(message: SmsMessage, options?: SmsGatewayCallOptions): Promise<{ providerMessageId: string }>
+  /** Delivery reports of messages it sent (`capabilities.statusQuery`); honours `options.signal` like `send`. */
+  getStatus?(providerMessageIds: string[], options?: SmsGatewayCallOptions): Promise<SmsStatusReport[]>
   /** Verifies and reads a delivery-report callback (`capabilities.statusCallbacks`). */
   parseCallback?(request: { headers: Record<string, string | undefined>; rawBody: string; remoteAddress?: string | null }): Promise<ParsedSmsCallback>
 }

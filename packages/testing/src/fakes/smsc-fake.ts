@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { SmsCallbackRequest, SmsFakeControl, SmsFakeFault, SmsFakeOutcome, SmsFakeSentMessage } from '../sms-contract.js'
@@ -10,6 +11,10 @@ export interface SmscFakeOptions {
   password?: string
   /** Sender names approved for the account; any other `sender` is refused with error 6. @default ['OrdoShop'] */
   approvedSenders?: readonly string[]
+  /** The secret incoming-SMS callbacks are signed with (`md5` of `phone:mes:to:secret`). @default 'test-callback-secret' */
+  callbackSecret?: string
+  /** The account's dedicated number that receives incoming SMS (digits). @default '79300000000' */
+  receivingNumber?: string
 }
 
 /** One message held by the SMSC fake. */
@@ -47,6 +52,8 @@ export interface SmscFake {
   readonly login: string
   /** The password the fake accepts. */
   readonly password: string
+  /** The secret incoming-SMS callbacks are signed with. */
+  readonly callbackSecret: string
   /** The controls the SMS contract suite drives. Provider message ids are `<id>:<phone digits>`. */
   readonly control: SmscFakeControl
   /** Every message the fake holds, oldest first. */
@@ -139,7 +146,10 @@ function formatDate(date: Date): string {
  *   number, 9 the same send request repeated within a minute;
  * - numbers without `+` are auto-formatted (a leading 8 of a Russian number
  *   becomes 7); with `+` they are taken as written;
- * - delivery callbacks as form posts of `id`, `phone`, `status`, `time`, `ts`, `err`.
+ * - delivery callbacks as form posts of `id`, `phone`, `status`, `time`, `ts`, `err`;
+ * - incoming SMS (replies to the account's dedicated number) as form posts of
+ *   `id`, `phone` (the sender), `mes`, `to` (the dedicated number), `sent`,
+ *   `time` and `md5` = md5 of `phone:mes:to:<callback secret>`.
  *
  * SMSC does not refuse a second message with an id it has seen: the same id
  * to the same phone sends again, and its status then reports the last one.
@@ -157,6 +167,9 @@ export async function startSmscFake(options: SmscFakeOptions = {}): Promise<Smsc
   const login = options.login ?? 'ordo-test'
   const password = options.password ?? 'test-password'
   const approvedSenders = new Set(options.approvedSenders ?? ['OrdoShop'])
+  const callbackSecret = options.callbackSecret ?? 'test-callback-secret'
+  const receivingNumber = options.receivingNumber ?? '79300000000'
+  let incomingCounter = 0
 
   const messages: SmscFakeMessage[] = []
   const log: SmscFakeRequest[] = []
@@ -296,6 +309,14 @@ export async function startSmscFake(options: SmscFakeOptions = {}): Promise<Smsc
     return { headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: form.toString(), remoteAddress: '212.24.33.196' }
   }
 
+  function incomingFor(from: string, text: string, secret: string): SmsCallbackRequest {
+    const phone = from.replace(/^\+/, '')
+    const ts = String(Math.floor(Date.now() / 1000))
+    const md5 = createHash('md5').update(`${phone}:${text}:${receivingNumber}:${secret}`, 'utf8').digest('hex')
+    const form = new URLSearchParams({ id: String(++incomingCounter), phone, mes: text, to: receivingNumber, sent: ts, time: ts, md5 })
+    return { headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: form.toString(), remoteAddress: '212.24.33.196' }
+  }
+
   const control: SmscFakeControl = {
     async deliver(providerMessageId, outcome) {
       const found = find(providerMessageId)
@@ -327,6 +348,13 @@ export async function startSmscFake(options: SmscFakeOptions = {}): Promise<Smsc
       const found = lastOf(id, digits)
       return found?.status === 1 ? callbackFor(id, digits, 20, 1, new Date()) : callbackFor(id, digits, 1, 0, new Date())
     },
+    async reply(from, text) {
+      return incomingFor(from, text, callbackSecret)
+    },
+    async forgedReply(from, text) {
+      // Signed with a secret that is not the account's.
+      return incomingFor(from, text, `not-${callbackSecret}`)
+    },
     failNext(kind, count = 1) {
       for (let i = 0; i < count; i++) {
         if (kind === 'answer_lost') losingNextSend++
@@ -339,6 +367,7 @@ export async function startSmscFake(options: SmscFakeOptions = {}): Promise<Smsc
     url,
     login,
     password,
+    callbackSecret,
     control,
     messages: () => messages.map((m) => ({ ...m })),
     requests: () => log.map((r) => ({ ...r, params: { ...r.params } })),
