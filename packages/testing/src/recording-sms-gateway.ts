@@ -28,6 +28,8 @@ export function recordingSmsGateway(id = 'recording'): RecordingSmsGateway {
   let failures = 0
   return {
     id,
+    // A repeated idempotency key is kept once, like a provider that refuses duplicates.
+    capabilities: { senderNames: true, statusQuery: false, statusCallbacks: false, deduplicatesByKey: true },
     messages,
     lastTo: (to) => messages.filter((m) => m.to === to).at(-1),
     failNext(count = 1) {
