@@ -1,10 +1,14 @@
-import type { CarrierStatus, Commerce, Cart, DeliveryChoice, DeliveryQuote, Shipment } from '@ordo/core'
+import type { CarrierStatus, Commerce, Cart, Clock, DeliveryChoice, DeliveryQuote, LoyaltyBalance, LoyaltyConfig, Shipment } from '@ordo/core'
 import { CARRIER_STATUSES, isOrdoError, OWN_COURIER, SHOWROOM } from '@ordo/core'
 import { Hono, type Context } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { rub } from './format.js'
 import { Layout } from './layout.js'
 import { ChosenDelivery, DeliveryPicker, ShipmentPanel, ShipmentsForCustomer, userMessage } from './delivery-views.js'
+import { settle } from './background.js'
+import { customerIdFor } from './loyalty-config.js'
+import type { SmsCallback } from './sms-config.js'
+import { CartPoints, isPoints, MessagesPanel, OrderPoints, points, pointsDiscount, pointsError, Statement } from './loyalty-views.js'
 
 const CART_COOKIE = 'ordo_cart'
 
@@ -24,7 +28,21 @@ export interface AppOptions {
   deliverDemoNotification?: (providerPaymentId: string) => Promise<void>
   /** Demo mode: move a carrier's shipment on at the (fake) carrier, as if the parcel travelled. */
   advanceDemoShipment?: (shipment: Shipment, status: CarrierStatus) => Promise<void>
+  /** The points programme the shop runs (the `loyalty` object given to `createCommerce`), to show its rules; without it the pages show no points. */
+  loyalty?: LoyaltyConfig
+  /**
+   * Demo mode: the SMS operator reports the outcome of an SMS at the (fake)
+   * gateway; returns the delivery callback the gateway would post, which the
+   * app hands to `shop.notify.handleCallback()`.
+   */
+  reportDemoSms?: (providerMessageId: string, outcome: 'delivered' | 'failed') => Promise<SmsCallback>
+  /** Demo mode: the shop's clock (the one given to `createCommerce`), which the back office may move forward. */
+  demoClock?: Clock & { advance(ms: number): unknown }
 }
+
+const DAY = 86_400_000
+/** How far the back office's demo button moves the clock: past the 14-day return window. */
+const DEMO_CLOCK_DAYS = 15
 
 /** The example shop's web app: catalog, product pages, cart, checkout, order pages and a back office. */
 export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
@@ -212,6 +230,41 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
     return c.redirect('/cart')
   })
 
+  // The demo's customers are their phones (see customerIdFor): the cart belongs to whoever gave this one.
+  async function attachCustomer(cart: Cart): Promise<Cart> {
+    const customerId = cart.contact.phone ? customerIdFor(cart.contact.phone) : null
+    if (!customerId || customerId === cart.customerId) return cart
+    return shop.carts.setCustomer(cart.id, { customerId })
+  }
+
+  app.post('/cart/customer', async (c) => {
+    const form = await c.req.parseBody()
+    const cart = await currentCart(c, false)
+    if (!cart) return c.redirect('/cart')
+    try {
+      await attachCustomer(await shop.carts.setContact(cart.id, { phone: String(form.phone ?? '').trim() || null }))
+    } catch (error) {
+      if (!isOrdoError(error)) throw error
+      return c.redirect(`/cart?error=${encodeURIComponent(error.message)}`)
+    }
+    return c.redirect('/cart')
+  })
+
+  app.post('/cart/points', async (c) => {
+    const form = await c.req.parseBody()
+    const cart = await currentCart(c, false)
+    if (!cart) return c.redirect('/cart')
+    const wanted = Number(String(form.points ?? '').trim() || 0)
+    if (!Number.isInteger(wanted) || wanted < 0) return c.redirect(`/cart?error=${encodeURIComponent('Укажите целое число баллов.')}`)
+    try {
+      await shop.carts.redeemPoints(cart.id, wanted)
+    } catch (error) {
+      if (!isOrdoError(error)) throw error
+      return c.redirect(`/cart?error=${encodeURIComponent(pointsError(error))}`)
+    }
+    return c.redirect('/cart')
+  })
+
   app.get('/cart', async (c) => {
     const cart = await currentCart(c, false)
     const error = c.req.query('error')
@@ -219,6 +272,7 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
     const methods = cart && b ? await shop.payments.methods({ amount: b.total, region: cart.region }) : []
     const city = c.req.query('city') ?? cart?.delivery?.destination.city ?? ''
     const postalCode = c.req.query('postalCode') ?? cart?.delivery?.destination.postalCode ?? ''
+    const balance: LoyaltyBalance | null = cart?.customerId && options.loyalty ? await shop.loyalty.balance(cart.customerId) : null
     let quote: DeliveryQuote | null = null
     let quoteError: string | null = null
     if (cart && cart.items.length > 0 && city.trim()) {
@@ -262,7 +316,7 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
                     <td>
                       {line.discounts.map((d) => (
                         <div class="muted">
-                          {d.source.name}: −{rub(d.amount)}
+                          {isPoints(d.source) ? 'Баллы' : d.source.name}: −{rub(d.amount)}
                         </div>
                       ))}
                     </td>
@@ -290,6 +344,13 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
                   <td class="num">−{rub(b.discountTotal)}</td>
                   <td></td>
                 </tr>
+                {cart.pointsRedeemed > 0 ? (
+                  <tr data-points-discount={pointsDiscount(cart)}>
+                    <td colspan={5}>в т. ч. оплачено баллами ({points(cart.pointsRedeemed)})</td>
+                    <td class="num">−{rub(pointsDiscount(cart))}</td>
+                    <td></td>
+                  </tr>
+                ) : null}
                 {b.delivery ? (
                   <tr data-delivery-total={b.delivery.total}>
                     <td colspan={5}>Доставка{cart.delivery ? ` (${cart.delivery.carrierName})` : ''}</td>
@@ -312,7 +373,7 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
             {b.adjustments.length ? (
               <ul>
                 {b.adjustments.map((a) => (
-                  <li>{a.explanation}</li>
+                  <li>{isPoints(a.source) ? `Списано ${points(cart.pointsRedeemed)}: −${rub(a.amount)}` : a.explanation}</li>
                 ))}
               </ul>
             ) : null}
@@ -322,6 +383,7 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
           <input name="code" placeholder="Промокод" /> <button>Применить</button>
           {cart?.couponCodes.length ? <span class="muted"> Применены: {cart.couponCodes.join(', ')}</span> : null}
         </form>
+        {cart && cart.items.length > 0 && options.loyalty ? <CartPoints cart={cart} balance={balance} loyalty={options.loyalty} /> : null}
         {cart && cart.items.length > 0 ? (
           <>
             {quoteError ? <p class="error">{quoteError}</p> : null}
@@ -399,7 +461,7 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
     if (!cart) return c.redirect('/cart')
     const text = (key: string) => String(form[key] ?? '').trim()
     try {
-      await shop.carts.setContact(cart.id, { name: text('name') || null, phone: text('phone') || null, email: text('email') || null })
+      await attachCustomer(await shop.carts.setContact(cart.id, { name: text('name') || null, phone: text('phone') || null, email: text('email') || null }))
       // A chosen delivery already carries its address (or a point); otherwise the form asks for one.
       if (!cart.delivery && text('city')) await shop.carts.setShippingAddress(cart.id, { country: 'RU', city: text('city'), street: text('street') })
       if (text('notes')) await shop.carts.setNotes(cart.id, text('notes'))
@@ -419,7 +481,8 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
     } catch (error) {
       if (!isOrdoError(error)) throw error
       const destination = cart.delivery?.destination
-      return c.redirect(cartLink({ city: destination?.city, postalCode: destination?.postalCode, error: userMessage(error) }))
+      const message = isOrdoError(error, 'LOYALTY_INSUFFICIENT') ? pointsError(error) : userMessage(error)
+      return c.redirect(cartLink({ city: destination?.city, postalCode: destination?.postalCode, error: message }))
     }
   })
 
@@ -452,6 +515,8 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
     const tracked = await Promise.all(shipments.map(async (shipment) => ({ shipment, history: await shop.shipments.history(shipment.id) })))
     const machine = shop.machines.get('order')!
     const label = (status: string) => machine.states[status]?.label ?? status
+    const customerId = options.loyalty ? order.customerId : null
+    const [balance, statement] = customerId ? await Promise.all([shop.loyalty.balance(customerId), shop.loyalty.statement(customerId, { limit: 500 })]) : [null, null]
     return c.html(
       <Layout title={`Заказ ${order.number}`}>
         <h1>Заказ № {order.number}</h1>
@@ -488,6 +553,15 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
           </tfoot>
         </table>
         {order.delivery ? <ChosenDelivery choice={order.delivery as DeliveryChoice} /> : null}
+        {customerId && balance && statement ? (
+          <OrderPoints
+            order={order}
+            entries={statement.items.filter((e) => e.orderId === order.id)}
+            balance={balance}
+            loyalty={options.loyalty!}
+            statementUrl={`/customers/${encodeURIComponent(customerId)}/points`}
+          />
+        ) : null}
         <ShipmentsForCustomer shipments={tracked} carrierNames={carrierNames()} />
         <h2>История</h2>
         <ol>
@@ -501,6 +575,41 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
       </Layout>,
     )
   })
+
+  // The customer's points and their history. The demo has no sign-in: whoever knows the phone sees its points.
+  app.get('/customers/:id/points', async (c) => {
+    const customerId = c.req.param('id')
+    const [balance, statement] = await Promise.all([shop.loyalty.balance(customerId), shop.loyalty.statement(customerId, { limit: 500 })])
+    const orderIds = [...new Set(statement.items.flatMap((e) => (e.orderId ? [e.orderId] : [])))]
+    const orders = await Promise.all(orderIds.map((id) => shop.orders.get(id)))
+    const orderNumbers = new Map(orders.flatMap((o) => (o ? [[o.id, o.number] as const] : [])))
+    return c.html(
+      <Layout title="Мои баллы">
+        <h1>Бонусные баллы</h1>
+        <p class="muted">{customerId.replace(/^phone:/, '')}</p>
+        <p data-balance-active={balance.active} data-balance-pending={balance.pending}>
+          Доступно: <strong>{points(balance.active)}</strong>
+          {balance.pending > 0 ? ` · ожидают окончания срока возврата: ${points(balance.pending)}` : ''}
+          {balance.held > 0 ? ` · зарезервировано заказами: ${points(balance.held)}` : ''}
+          {balance.debt > 0 ? ` · долг: ${points(balance.debt)}` : ''}
+        </p>
+        <Statement entries={statement.items} orderNumbers={orderNumbers} />
+      </Layout>,
+    )
+  })
+
+  /** Demo mode: the button that moves the shop's clock on (nothing without a demo clock). */
+  function DemoClockButton(props: { back: string }) {
+    if (!options.demoClock) return null
+    return (
+      <form method="post" action="/admin/demo/clock" class="card" style="margin-top:24px">
+        <input type="hidden" name="back" value={props.back} />
+        Демо-часы: {options.demoClock.now().toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' })}{' '}
+        <button>Перевести на {DEMO_CLOCK_DAYS} дней вперёд и выполнить задачи</button>
+        <div class="muted">Так видно, как баллы становятся доступны после окончания срока возврата.</div>
+      </form>
+    )
+  }
 
   app.get('/admin/orders', async (c) => {
     const group = c.req.query('group') || undefined
@@ -561,6 +670,7 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
             ))}
           </tbody>
         </table>
+        <DemoClockButton back="/admin/orders" />
       </Layout>,
     )
   })
@@ -582,6 +692,7 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
     const machine = shop.machines.get('order')!
     const [transitions, paid, shipments] = await Promise.all([shop.orders.allowedTransitions(order.id), shop.payments.forOrder(order.id), shop.shipments.forOrder(order.id)])
     const histories = await Promise.all(shipments.map((s) => shop.shipments.history(s.id)))
+    const messages = await shop.notify.messages({ orderId: order.id })
     const names = carrierNames()
     const couriers = new Map(shop.delivery.couriers().map((courier) => [courier.id, courier]))
     const error = c.req.query('error')
@@ -634,6 +745,8 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
             demo={options.advanceDemoShipment !== undefined}
           />
         ))}
+        <MessagesPanel messages={messages} demo={options.reportDemoSms !== undefined} />
+        <DemoClockButton back={`/admin/orders/${order.id}`} />
       </Layout>,
     )
   })
@@ -709,6 +822,42 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
       remoteAddress: c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? null,
     })
     return c.body(response.body, response.status as 200, { 'content-type': response.contentType })
+  })
+
+  // Demo mode: move the clock on, deliver what the events produced and run every job now due (points activation, expiry…).
+  app.post('/admin/demo/clock', async (c) => {
+    const form = await c.req.parseBody()
+    const back = String(form.back ?? '')
+    const page = back.startsWith('/admin/') ? back : '/admin/orders'
+    if (!options.demoClock) return c.redirect(page)
+    options.demoClock.advance(DEMO_CLOCK_DAYS * DAY)
+    const { completed } = await settle(shop)
+    const now = options.demoClock.now().toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' })
+    return c.redirect(`${page}?notice=${encodeURIComponent(`Демо: часы переведены на ${DEMO_CLOCK_DAYS} дней вперёд, теперь ${now}. Выполнено задач: ${completed}.`)}`)
+  })
+
+  // Demo mode: the operator reports an SMS delivered (or not); the gateway's callback then moves the message.
+  app.post('/admin/messages/:id/demo-report', async (c) => {
+    const message = await shop.notify.get(c.req.param('id'))
+    if (!message) return c.notFound()
+    const page = message.orderId ? `/admin/orders/${message.orderId}` : '/admin/orders'
+    const form = await c.req.parseBody()
+    const outcome = form.outcome === 'failed' ? 'failed' : 'delivered'
+    if (!options.reportDemoSms || !message.providerMessageId || !message.gateway) return c.redirect(page)
+    const result = await shop.notify.handleCallback(message.gateway, await options.reportDemoSms(message.providerMessageId, outcome))
+    const notice = result.outcome === 'applied' ? `Демо: оператор сообщил о доставке, статусов обновлено: ${result.applied}.` : `Отчёт о доставке отклонён: ${result.reason}`
+    return c.redirect(`${page}?notice=${encodeURIComponent(notice)}`)
+  })
+
+  // SMS gateways' delivery reports (SMS.ru posts them to the callback URL set in its dashboard).
+  app.post('/webhooks/sms/:gateway', async (c) => {
+    const rawBody = await c.req.text()
+    const result = await shop.notify.handleCallback(c.req.param('gateway'), {
+      headers: Object.fromEntries(c.req.raw.headers),
+      rawBody,
+      remoteAddress: c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? null,
+    })
+    return c.body(result.response.body, result.response.status as 200, { 'content-type': result.response.contentType })
   })
 
   app.get('/admin/engine', async (c) => {

@@ -5,13 +5,17 @@ import { sqliteStorage } from '@ordo/storage-sqlite'
 import { startYooKassaFake } from '@ordo/testing'
 import { createApp } from './app.js'
 import { deliveryConfig, startCouriers } from './delivery-config.js'
+import { demoClock } from './demo-clock.js'
+import { DEMO_LOYALTY } from './loyalty-config.js'
 import { seedDemoShop } from './seed.js'
+import { notifyConfig, startSms } from './sms-config.js'
 
 // `npm start`: the demo shop on an SQLite file, seeded on first start. With
 // YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY set it takes cards through the real
 // YooKassa; otherwise through a loopback fake of YooKassa's API started here.
 // Delivery works the same way: CDEK and Russian Post with their credentials
-// in the environment (see delivery-config.ts), their fakes without.
+// in the environment (see delivery-config.ts), their fakes without; SMS go
+// through SMS.ru with SMSRU_API_ID set, else through its fake (sms-config.ts).
 const filename = process.env.ORDO_DB ?? 'shop.db'
 const port = Number(process.env.PORT ?? 3000)
 const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${port}`
@@ -22,10 +26,16 @@ const provider: PaymentProvider = real
   ? yookassa({ shopId: process.env.YOOKASSA_SHOP_ID!, secretKey: process.env.YOOKASSA_SECRET_KEY!, returnUrl: `${publicUrl}/payment/return` })
   : yookassa({ shopId: fake!.shopId, secretKey: fake!.secretKey, baseUrl: fake!.url, allowedIps: null, returnUrl: `${publicUrl}/payment/return` })
 
-const carriers = await startCouriers(process.env)
+// While no real money is taken the back office may move the shop's clock on, to show points activating.
+const clock = fake ? demoClock() : undefined
+const carriers = await startCouriers(process.env, clock ? { clock } : {})
+const sms = await startSms(process.env)
 const shop = await createCommerce({
   storage: sqliteStorage({ filename }),
   currency: 'RUB',
+  ...(clock ? { clock } : {}),
+  loyalty: DEMO_LOYALTY,
+  notify: notifyConfig(sms.gateway),
   payments: {
     providers: [provider],
     methods: [
@@ -46,6 +56,10 @@ shop.worker.start()
 
 const app = createApp(shop, {
   publicUrl,
+  loyalty: DEMO_LOYALTY,
+  ...(clock ? { demoClock: clock } : {}),
+  // Demo only: the SMS.ru fake cannot reach us either; its delivery reports are handed over from the back office.
+  ...(sms.report ? { reportDemoSms: sms.report } : {}),
   // Demo only: the fake cannot reach us over the internet, so when the customer
   // comes back from its page we deliver the notification it would have sent.
   ...(fake
@@ -70,6 +84,7 @@ const app = createApp(shop, {
 const server = serve({ fetch: app.fetch, port }, (info) => {
   console.log(`Ordo demo shop on SQLite (${filename}): http://localhost:${info.port}${fake ? ` — cards go through a YooKassa fake at ${fake.origin}` : ''}`)
   if (carriers.fakeOrigins.length > 0) console.log(`Parcels go through carrier fakes at ${carriers.fakeOrigins.join(', ')}`)
+  if (sms.fakeOrigin) console.log(`SMS go through an SMS.ru fake at ${sms.fakeOrigin}`)
 })
 
 async function shutdown() {
@@ -77,6 +92,7 @@ async function shutdown() {
   await shop.close()
   await fake?.close()
   await carriers.close()
+  await sms.close()
   process.exit(0)
 }
 process.on('SIGINT', shutdown)

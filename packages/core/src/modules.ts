@@ -104,7 +104,7 @@ export function createModules(runtime: Runtime): { apis: CoreModules; handlers: 
   runtime.machines.set('message', { machine: defineMachine(MESSAGE_MACHINE), event: 'message.status_changed' })
   const notify = createNotifyModule(runtime)
   for (const [name, job] of Object.entries(notify.jobs)) runtime.jobs.set(name, job)
-  const loyalty = createLoyaltyModule(runtime, { orders: orders.internal, catalog: catalog.internal })
+  const loyalty = createLoyaltyModule(runtime, { orders: orders.internal, catalog: catalog.internal, shipments: shipments.internal, promotions: promotions.internal })
   for (const [name, job] of Object.entries(loyalty.jobs)) runtime.jobs.set(name, job)
   const carts = createCartModule(runtime, {
     loyalty: loyalty.internal,

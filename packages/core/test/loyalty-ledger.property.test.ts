@@ -15,6 +15,7 @@ type Op =
   | { type: 'spend'; points: number }
   | { type: 'complete'; pick: number }
   | { type: 'cancel'; pick: number }
+  | { type: 'shrink'; pick: number; keepPercent: number }
   | { type: 'return'; pick: number; keepPercent: number }
   | { type: 'wait'; days: number }
   | { type: 'activate' }
@@ -27,6 +28,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ type: fc.constant('spend' as const), points: fc.integer({ min: 1, max: 600 }) }),
   fc.record({ type: fc.constant('complete' as const), pick: fc.nat() }),
   fc.record({ type: fc.constant('cancel' as const), pick: fc.nat() }),
+  fc.record({ type: fc.constant('shrink' as const), pick: fc.nat(), keepPercent: fc.integer({ min: 0, max: 110 }) }),
   fc.record({ type: fc.constant('return' as const), pick: fc.nat(), keepPercent: fc.integer({ min: 0, max: 100 }) }),
   fc.record({ type: fc.constant('wait' as const), days: fc.integer({ min: 1, max: 120 }) }),
   fc.constant({ type: 'activate' as const }),
@@ -112,7 +114,7 @@ for (const policy of ['debt', 'allow'] as NegativeBalancePolicy[]) {
       return { rows, balance }
     }
 
-    test('balance = Σ entries; spending never exceeds the active balance; no entry spent twice; cancel restores exactly; activation and expiry follow the clock', async () => {
+    test('balance = Σ entries; spending never exceeds the active balance; no entry spent twice; cancel and partial give-backs restore exactly; activation and expiry follow the clock', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 30 }), async (ops) => {
           const customerId = `c${++customerNo}`
@@ -178,6 +180,32 @@ for (const policy of ['debt', 'allow'] as NegativeBalancePolicy[]) {
                   expect(now.remaining).toBe(credit.remaining + back)
                   expect(now.expires_at).toBe(credit.expires_at)
                 }
+                break
+              }
+              case 'shrink': {
+                const open = holds.filter((h) => h.state !== 'released')
+                const hold = open[op.pick % Math.max(open.length, 1)]
+                if (!hold) break
+                const spend = before.rows.find((r) => r.kind === 'spend' && r.order_id === hold.orderId)!
+                const target = Math.floor((-spend.points * op.keepPercent) / 100)
+                const given = await shop.run((uow) => ledger.shrink(uow, { orderId: hold.orderId, points: target, reason: 'test' }))
+                // A spend only shrinks, to exactly the target, and the points go back to credits, which keep their expiry.
+                expect(given).toBe(Math.max(0, -spend.points - target))
+                const after = await checkInvariants(customerId)
+                expect(after.rows.find((r) => r.id === spend.id)!.points).toBe(0 - Math.min(-spend.points, target))
+                expect(after.balance.total - before.balance.total).toBe(given)
+                expect(after.balance.held - before.balance.held).toBe(hold.state === 'held' ? -given : 0)
+                let back = 0
+                for (const credit of before.rows.filter(isCredit)) {
+                  const now = after.rows.find((r) => r.id === credit.id)!
+                  expect(now.expires_at).toBe(credit.expires_at)
+                  expect(now.remaining).toBeGreaterThanOrEqual(credit.remaining)
+                  back += now.remaining - credit.remaining
+                }
+                expect(back).toBe(given)
+                // The same target again changes nothing.
+                expect(await shop.run((uow) => ledger.shrink(uow, { orderId: hold.orderId, points: target, reason: 'test' }))).toBe(0)
+                expect(await entries(customerId)).toEqual(after.rows)
                 break
               }
               case 'return': {

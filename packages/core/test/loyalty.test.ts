@@ -114,13 +114,20 @@ describeEachDialect('loyalty', ({ database }) => {
     })
     await shop.events.relay()
     // Kept and paid: 999.90 ₽ − 299.97 ₽ of points = 699.93 ₽; 5 % = 34.9965 ₽ → 34 points (whole points, rounded down).
-    expect(await shop.loyalty.balance(customer)).toEqual({ customerId: customer, active: 63, pending: 34, held: 0, debt: 0, total: 97 })
+    // The vase carried 137.03 ₽ of the points discount: 137 whole points come back to the entry they were drawn on.
+    expect(await shop.loyalty.balance(customer)).toEqual({ customerId: customer, active: 200, pending: 34, held: 0, debt: 0, total: 234 })
     const statement = await shop.loyalty.statement(customer)
-    expect(statement.items.map((e) => [e.kind, e.status, e.points])).toEqual([
-      ['earn', 'pending', 34],
-      ['spend', 'committed', -437],
-      ['earn', 'partly_spent', 500],
+    expect(statement.items.map((e) => [e.kind, e.status, e.points, e.remaining])).toEqual([
+      ['earn', 'pending', 34, 34],
+      ['spend', 'committed', -300, 0],
+      ['earn', 'partly_spent', 500, 200],
     ])
+    expect(statement.items[2]!.expiresAt).toEqual(new Date(Date.parse('2026-03-10T09:00:00Z') + 14 * DAY + 180 * DAY))
+    const returned = (await shop.events.forAggregate(customer)).filter((e) => e.type === 'loyalty.points_returned').map((e) => e.data)
+    expect(returned).toEqual([{ customerId: customer, orderId: second.id, points: 137, reason: 'refused' }])
+    // Relaying again, or the outcome reported again, gives nothing more back.
+    await shop.events.relay()
+    expect(await shop.loyalty.balance(customer)).toMatchObject({ active: 200, total: 234 })
     expect(await shop.loyalty.tier(customer)).toEqual({ customerId: customer, tier: 'silver', multiplierBasisPoints: 10_000, spend12m: 1_000_000 + 69_993 })
   })
 

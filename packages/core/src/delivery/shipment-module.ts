@@ -66,6 +66,12 @@ export interface ShipmentApi {
   setSupplierOrderStatus(supplierOrderId: string, status: SupplierOrder['status'], options: { actor: string }): Promise<SupplierOrder>
 }
 
+/** What other core modules read of shipments inside their unit of work. */
+export interface ShipmentInternal {
+  /** Units of each order line the customer refused at the door or the point, over all the order's outbound shipments (order line id → units). */
+  refusedLines(db: Kysely<Database>, orderId: string): Promise<Map<string, number>>
+}
+
 interface ShipmentDeps {
   delivery: DeliveryInternal
   orders: OrderInternal
@@ -103,7 +109,10 @@ const FINAL_OUTBOUND: readonly string[] = ['delivered', 'partially_delivered', '
 const CHUNK = 500
 
 /** Creates the shipments module: the shipment machine's commands, tracking, outcomes, supplier orders. */
-export function createShipmentModule(runtime: Runtime, deps: ShipmentDeps): { api: ShipmentApi; jobs: Record<string, JobDefinition<any>>; handlers: EventHandler<any>[] } {
+export function createShipmentModule(
+  runtime: Runtime,
+  deps: ShipmentDeps,
+): { api: ShipmentApi; internal: ShipmentInternal; jobs: Record<string, JobDefinition<any>>; handlers: EventHandler<any>[] } {
   const settings = deps.delivery.settings
   const call: CourierCallSettings = { timeoutMs: 30_000, maxAttempts: settings.maxAttempts, backoffMs: 200 }
   const orderMachine = () => runtime.machines.get('order')!.machine
@@ -820,7 +829,23 @@ export function createShipmentModule(runtime: Runtime, deps: ShipmentDeps): { ap
     },
   }
 
-  return { api, jobs, handlers: [cancelledHandler] }
+  const internal: ShipmentInternal = {
+    async refusedLines(db, orderId) {
+      const rows = await db
+        .selectFrom('ordo_shipment_line as l')
+        .innerJoin('ordo_shipment as s', 's.id', 'l.shipment_id')
+        .select(['l.order_line_id', 'l.refused_quantity'])
+        .where('s.order_id', '=', orderId)
+        .where('s.direction', '=', 'outbound')
+        .where('l.refused_quantity', '>', 0)
+        .execute()
+      const refused = new Map<string, number>()
+      for (const r of rows) refused.set(r.order_line_id, (refused.get(r.order_line_id) ?? 0) + Number(r.refused_quantity))
+      return refused
+    },
+  }
+
+  return { api, internal, jobs, handlers: [cancelledHandler] }
 }
 
 function toSupplierOrder(row: SupplierOrderTable): SupplierOrder {

@@ -6,11 +6,12 @@
  */
 export type { LoyaltyApi } from './loyalty-module.js'
 export { NEGATIVE_BALANCE_POLICIES } from './loyalty-config.js'
-export type { LoyaltyConfig, LoyaltyTier, NegativeBalancePolicy } from './loyalty-config.js'
+export type { LoyaltyConfig, LoyaltyTier, NegativeBalancePolicy, PersonalCouponsConfig } from './loyalty-config.js'
 export { LOYALTY_DISCOUNT_SOURCE } from './loyalty-pricing.js'
-export { LOYALTY_ENTRY_KINDS } from './loyalty-types.js'
+export { LOYALTY_ENTRY_KINDS, PERSONAL_COUPON_REASONS } from './loyalty-types.js'
 export type {
   EarnRuleContext,
+  IssuePersonalCouponsInput,
   LoyaltyAdjustInput,
   LoyaltyBalance,
   LoyaltyEarnRule,
@@ -20,4 +21,6 @@ export type {
   LoyaltyRunResult,
   LoyaltyStatement,
   LoyaltyTierStatus,
+  PersonalCoupon,
+  PersonalCouponReason,
 } from './loyalty-types.js'

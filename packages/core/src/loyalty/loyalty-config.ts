@@ -17,6 +17,30 @@ export interface LoyaltyTier {
 }
 
 /**
+ * Personal coupons that bring customers back, issued by the daily
+ * `loyalty.personal-coupons` job (or `shop.loyalty.issuePersonalCoupons()`).
+ * Each coupon is a single-use code of the given promotion, which must require
+ * a coupon.
+ *
+ * @example
+ * ```ts
+ * loyalty: {
+ *   earnBasisPoints: 500,
+ *   personalCoupons: {
+ *     birthday: { promotionId: birthdayPromo.id, validDays: 14 },
+ *     winBack: { promotionId: comeBackPromo.id, afterDays: 90, validDays: 30 },
+ *   },
+ * }
+ * ```
+ */
+export interface PersonalCouponsConfig {
+  /** A coupon once a year, on the customer's birthday (set with `shop.loyalty.setBirthday()`), or within a week after it when the job was late. */
+  birthday?: { promotionId: string; validDays?: number } | undefined
+  /** A coupon to customers whose last completed order is older than `afterDays` (@default 90), once per such lull. */
+  winBack?: { promotionId: string; afterDays?: number; validDays?: number } | undefined
+}
+
+/**
  * The `loyalty` key of `createCommerce()`: earning, activation, expiry,
  * redemption and tiers. Points are whole numbers; each is worth `pointValue`
  * minor units when spent. Without this key the shop earns no points and
@@ -64,6 +88,8 @@ export interface LoyaltyConfig {
   negativeBalance?: NegativeBalancePolicy
   /** Points cannot be redeemed in a cart where a coupon applies. @default false */
   notCombinableWithCoupons?: boolean
+  /** Birthday and win-back coupons; see {@link PersonalCouponsConfig}. @default none */
+  personalCoupons?: PersonalCouponsConfig
 }
 
 const bp = z.number().int().min(0).max(1_000_000)
@@ -88,6 +114,18 @@ export const loyaltyConfigSchema = z.strictObject({
   birthdayBonus: z.number().int().positive().optional(),
   negativeBalance: z.enum(NEGATIVE_BALANCE_POLICIES).optional(),
   notCombinableWithCoupons: z.boolean().optional(),
+  personalCoupons: z
+    .strictObject({
+      birthday: z.strictObject({ promotionId: z.string().min(1).max(64), validDays: z.number().int().positive().max(3650).optional() }).optional(),
+      winBack: z
+        .strictObject({
+          promotionId: z.string().min(1).max(64),
+          afterDays: z.number().int().positive().max(3650).optional(),
+          validDays: z.number().int().positive().max(3650).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
 })
 
 /** @internal The config with every default applied. */
@@ -107,6 +145,7 @@ export interface LoyaltySettings {
   birthdayBonus: number | null
   negativeBalance: NegativeBalancePolicy
   notCombinableWithCoupons: boolean
+  personalCoupons: PersonalCouponsConfig
 }
 
 const DAY = 86_400_000
@@ -128,5 +167,6 @@ export function loyaltySettings(config: LoyaltyConfig): LoyaltySettings {
     birthdayBonus: config.birthdayBonus ?? null,
     negativeBalance: config.negativeBalance ?? 'debt',
     notCombinableWithCoupons: config.notCombinableWithCoupons ?? false,
+    personalCoupons: config.personalCoupons ?? {},
   }
 }

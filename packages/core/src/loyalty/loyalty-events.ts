@@ -10,6 +10,10 @@ declare module '../events/domain-events.js' {
     'loyalty.points_expired': { customerId: string; points: number }
     /** A return or refund took back points earned on an order (`debt`: what no credit covered). */
     'loyalty.points_reversed': { customerId: string; orderId: string; points: number; debt: number }
+    /** Points spent on an order came back to the credits they were drawn on: goods refused at the door, or an edit that lowered the points discount. */
+    'loyalty.points_returned': { customerId: string; orderId: string; points: number; reason: 'refused' | 'order_edited' }
+    /** A personal coupon was issued (`birthday` or `win_back`): send the code to the customer. */
+    'loyalty.coupon_issued': { customerId: string; code: string; reason: 'birthday' | 'win_back'; promotionId: string; validTo: string | null }
     /** The customer's tier changed (on completion or the nightly recomputation). */
     'loyalty.tier_changed': { customerId: string; from: string | null; to: string | null; spend12m: number }
   }

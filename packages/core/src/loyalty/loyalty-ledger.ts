@@ -53,6 +53,13 @@ export interface LoyaltyLedger {
   commit(uow: UnitOfWork, orderId: string): Promise<boolean>
   /** The hold of an order goes back to the credits it drew on, with their expiry. */
   release(uow: UnitOfWork, orderId: string): Promise<number>
+  /**
+   * Shrinks an order's spend (held or committed) to `points`, giving the
+   * difference back to the credits it drew on — latest expiry first, each with
+   * its own expiry. Never grows a spend; the same target twice changes nothing.
+   * Returns the points given back.
+   */
+  shrink(uow: UnitOfWork, input: { orderId: string; points: number; reason: string }): Promise<number>
   /** Sets what an order's earn is worth now: a pending earn is recomputed, an active one reversed by the difference. */
   regrant(uow: UnitOfWork, input: { customerId: string; orderId: string; points: number }): Promise<void>
   /** Activates pending earns due by `now`. */
@@ -302,6 +309,48 @@ export function createLoyaltyLedger(settings: LoyaltySettings, capabilities: Sto
       }
       await uow.db.updateTable('ordo_loyalty_entry').set({ status: 'released', updated_at: now }).where('id', '=', spend.id).execute()
       return restored
+    },
+
+    async shrink(uow, input) {
+      const found = await uow.db.selectFrom('ordo_loyalty_entry').select('customer_id').where('order_id', '=', input.orderId).where('kind', '=', 'spend').executeTakeFirst()
+      if (!found) return 0
+      await lock(uow, found.customer_id)
+      const spend = await locked(
+        uow.db.selectFrom('ordo_loyalty_entry').selectAll().where('order_id', '=', input.orderId).where('kind', '=', 'spend').where('status', 'in', ['held', 'committed']),
+      ).executeTakeFirst()
+      if (!spend) return 0
+      const back = -Number(spend.points) - Math.max(0, input.points)
+      if (back <= 0) return 0
+      const now = uow.now.getTime()
+      const allocations = await uow.db
+        .selectFrom('ordo_loyalty_allocation as a')
+        .innerJoin('ordo_loyalty_entry as c', 'c.id', 'a.credit_entry_id')
+        .select(['a.id', 'a.credit_entry_id', 'a.points', 'a.created_at', 'c.expires_at'])
+        .where('a.debit_entry_id', '=', spend.id)
+        .where('a.released_at', 'is', null)
+        .execute()
+      // The reverse of how the spend drew: the credit that expires last gets its points back first.
+      allocations.sort((a, b) => Number(b.expires_at ?? 0) - Number(a.expires_at ?? 0) || (a.id < b.id ? 1 : -1))
+      let left = back
+      for (const allocation of allocations) {
+        if (left <= 0) break
+        const give = Math.min(left, Number(allocation.points))
+        const credit = await locked(uow.db.selectFrom('ordo_loyalty_entry').selectAll().where('id', '=', allocation.credit_entry_id)).executeTakeFirstOrThrow()
+        const remaining = Number(credit.remaining) + give
+        await uow.db.updateTable('ordo_loyalty_entry').set({ remaining, status: creditStatus(Number(credit.points), remaining, 'spent'), updated_at: now }).where('id', '=', credit.id).execute()
+        if (give === Number(allocation.points)) {
+          await uow.db.updateTable('ordo_loyalty_allocation').set({ released_at: now }).where('id', '=', allocation.id).execute()
+        } else {
+          // Split the allocation: what stays spent, and a released part that records what went back.
+          await uow.db.updateTable('ordo_loyalty_allocation').set({ points: Number(allocation.points) - give }).where('id', '=', allocation.id).execute()
+          await uow.db.insertInto('ordo_loyalty_allocation').values({ id: newId(), debit_entry_id: spend.id, credit_entry_id: credit.id, points: give, created_at: Number(allocation.created_at), released_at: now }).execute()
+        }
+        left -= give
+      }
+      const given = back - left
+      const reason = `${spend.reason ?? 'redeemed on an order'}; ${given} given back (${input.reason})`.slice(0, 500)
+      await uow.db.updateTable('ordo_loyalty_entry').set({ points: Number(spend.points) + given, reason, updated_at: now }).where('id', '=', spend.id).execute()
+      return given
     },
 
     async regrant(uow, input) {

@@ -1,31 +1,40 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import type { CatalogInternal } from '../catalog/catalog-module.js'
+import { lineShare } from '../delivery/delivery-module.js'
+import type { ShipmentInternal } from '../delivery/shipment-module.js'
 import { OrdoError } from '../errors.js'
 import type { EventHandler } from '../events/event-handler.js'
 import type { JobDefinition } from '../jobs/job-types.js'
 import type { OrderInternal } from '../order/order-module.js'
 import type { Order } from '../order/order-types.js'
 import type { PriceBreakdown } from '../pricing/pricing-types.js'
+import type { PromotionsInternal } from '../promotions/promotions-module.js'
 import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
+import { newId } from '../storage/ids.js'
+import { insertIgnoringConflicts } from '../storage/sql-helpers.js'
 import { runInTransaction, type UnitOfWork } from '../unit-of-work.js'
 import { parseInput, parseKey } from '../validation.js'
 import { loyaltySettings, type LoyaltySettings } from './loyalty-config.js'
 import { earnPoints, tierFor } from './loyalty-earn.js'
 import './loyalty-events.js'
 import { createLoyaltyLedger, type LoyaltyLedger } from './loyalty-ledger.js'
-import { redeemedPoints } from './loyalty-pricing.js'
-import type { LoyaltyEntryTable, LoyaltyOrderTable } from './loyalty-schema.js'
-import type {
-  LoyaltyAdjustInput,
-  LoyaltyBalance,
-  LoyaltyEarnRule,
-  LoyaltyEntry,
-  LoyaltyEntryKind,
-  LoyaltyRunResult,
-  LoyaltyStatement,
-  LoyaltyTierStatus,
+import { LOYALTY_DISCOUNT_SOURCE, redeemedPoints } from './loyalty-pricing.js'
+import type { LoyaltyCouponTable, LoyaltyEntryTable, LoyaltyOrderTable } from './loyalty-schema.js'
+import {
+  PERSONAL_COUPON_REASONS,
+  type IssuePersonalCouponsInput,
+  type LoyaltyAdjustInput,
+  type LoyaltyBalance,
+  type LoyaltyEarnRule,
+  type LoyaltyEntry,
+  type LoyaltyEntryKind,
+  type LoyaltyRunResult,
+  type LoyaltyStatement,
+  type LoyaltyTierStatus,
+  type PersonalCoupon,
+  type PersonalCouponReason,
 } from './loyalty-types.js'
 
 export { loyaltyMigrations, type LoyaltyTables } from './loyalty-schema.js'
@@ -60,6 +69,24 @@ export interface LoyaltyApi {
   runExpiry(): Promise<LoyaltyRunResult>
   /** Recomputes every customer's tier from the last 12 months of completed orders; returns how many changed (the nightly `loyalty.recompute-tiers` job runs it). */
   recomputeTiers(): Promise<number>
+  /** Stores the customer's birthday, `MM-DD` (`02-29` is celebrated on 28 February in other years), or forgets it with null. */
+  setBirthday(customerId: string, birthday: string | null): Promise<void>
+  /**
+   * Issues single-use coupons of a promotion to customers for a birthday or to
+   * win them back, once per customer, reason and period; emits
+   * `loyalty.coupon_issued` for each (the daily `loyalty.personal-coupons` job
+   * runs it for what `personalCoupons` configures). Returns the coupons issued
+   * by this call.
+   *
+   * @example
+   * ```ts
+   * await shop.loyalty.setBirthday('customer-42', '03-14')
+   * const issued = await shop.loyalty.issuePersonalCoupons({ reason: 'birthday', promotionId: promo.id })
+   * ```
+   */
+  issuePersonalCoupons(input: IssuePersonalCouponsInput): Promise<PersonalCoupon[]>
+  /** Personal coupons issued to a customer, newest first. */
+  personalCoupons(customerId: string): Promise<PersonalCoupon[]>
 }
 
 /** What cart and checkout call inside their unit of work. */
@@ -79,6 +106,8 @@ export interface LoyaltyInternal {
 interface LoyaltyDeps {
   orders: Pick<OrderInternal, 'get'>
   catalog: Pick<CatalogInternal, 'variantsBySku'>
+  shipments: Pick<ShipmentInternal, 'refusedLines'>
+  promotions: Pick<PromotionsInternal, 'whyNoCoupons' | 'createPersonalCoupon'>
 }
 
 const customerSchema = z.string().min(1).max(64)
@@ -89,6 +118,23 @@ const adjustSchema = z.strictObject({
 })
 const statementSchema = z.strictObject({ limit: z.number().int().min(1).max(500).optional(), cursor: z.string().max(64).nullable().optional() }).optional()
 const YEAR = 365 * 86_400_000
+const DAY = 86_400_000
+const BIRTHDAY_PATTERN = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
+const birthdaySchema = z
+  .string()
+  .regex(BIRTHDAY_PATTERN, 'must be MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`2000-${d}T00:00:00Z`)) && new Date(`2000-${d}T00:00:00Z`).toISOString().slice(5, 10) === d, 'no such day')
+  .nullable()
+const issueSchema = z.strictObject({
+  reason: z.enum(PERSONAL_COUPON_REASONS),
+  promotionId: z.string().min(1).max(64).optional(),
+  customers: z.array(customerSchema).min(1).max(1000).optional(),
+  afterDays: z.number().int().positive().max(3650).optional(),
+  validDays: z.number().int().positive().max(3650).optional(),
+})
+/** Days after a birthday on which a late job still sends its coupon. */
+const BIRTHDAY_GRACE_DAYS = 6
+const COUPON_BATCH = 200
 const TIER_BATCH = 200
 
 /** Creates the loyalty module: the ledger, its API, jobs and the handlers that earn, commit, release and reverse points. */
@@ -239,6 +285,166 @@ export function createLoyaltyModule(
     await recomputeTier(uow, order.customerId, tier)
   }
 
+  function pointsDiscount(line: Order['lines'][number]): number {
+    let amount = 0
+    for (const d of line.discounts) if (d.source.type === LOYALTY_DISCOUNT_SOURCE.type && d.source.id === LOYALTY_DISCOUNT_SOURCE.id) amount += d.amount
+    return amount
+  }
+
+  /**
+   * Sets an order's spend to what its lines redeem now, less the points
+   * allocated to units refused at the door (the split refunds use); the rest
+   * goes back to the credits it came from. Whole points, in the shop's favour
+   * by less than one point. Computed from the order's state, so running it
+   * again for the same outcome or edit changes nothing.
+   */
+  async function settleSpend(uow: UnitOfWork, orderId: string, reason: 'refused' | 'order_edited'): Promise<void> {
+    const order = await deps.orders.get(uow.db, orderId)
+    if (!order || order.customerId === null) return
+    const refused = await deps.shipments.refusedLines(uow.db, orderId)
+    let redeemed = 0
+    let onRefused = 0
+    for (const line of order.lines) {
+      const amount = pointsDiscount(line)
+      if (amount === 0) continue
+      redeemed += amount
+      const units = Math.min(refused.get(line.id) ?? 0, line.quantity)
+      if (units > 0) onRefused += lineShare(amount, line.quantity, units)
+    }
+    const keep = Math.floor(redeemed / settings.pointValue) - Math.floor(onRefused / settings.pointValue)
+    const points = await ledger.shrink(uow, { orderId, points: keep, reason: reason === 'refused' ? 'goods refused' : 'order edited' })
+    if (points > 0) uow.emit({ type: 'loyalty.points_returned', aggregateId: order.customerId, data: { customerId: order.customerId, orderId, points, reason } })
+  }
+
+  function toCoupon(row: LoyaltyCouponTable): PersonalCoupon {
+    return { customerId: row.customer_id, reason: row.reason as PersonalCouponReason, promotionId: row.promotion_id, code: row.code, issuedAt: new Date(Number(row.created_at)) }
+  }
+
+  /** Birthdays (`MM-DD`) whose coupon is due at `now` — today and the grace days before — with the year each belongs to. */
+  function dueBirthdays(now: Date): Map<string, number> {
+    const due = new Map<string, number>()
+    for (let i = BIRTHDAY_GRACE_DAYS; i >= 0; i--) {
+      const day = new Date(now.getTime() - i * DAY)
+      const year = day.getUTCFullYear()
+      const md = day.toISOString().slice(5, 10)
+      due.set(md, year)
+      const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+      if (md === '02-28' && !leap) due.set('02-29', year)
+    }
+    return due
+  }
+
+  /** The promotion personal coupons are for: it must exist, not be archived, and need a coupon (the same checks as `promotions.generateCoupons`). */
+  async function couponPromotion(db: Kysely<Database>, promotionId: string): Promise<void> {
+    const command = 'loyalty.issuePersonalCoupons'
+    const why = await deps.promotions.whyNoCoupons(db, promotionId)
+    if (why?.code === 'NOT_FOUND') throw new OrdoError('NOT_FOUND', `${command}: ${why.message}.`, { details: { promotionId } })
+    if (why) throw new OrdoError('VALIDATION', `Invalid input to ${command}: promotionId: ${why.message}`, { details: { command, promotionId, issues: [{ path: 'promotionId', message: why.message }] } })
+  }
+
+  /**
+   * Issues one customer's coupon for this reason and period in the caller's
+   * unit of work: a single-use code of the promotion and the record that it
+   * was issued commit together, so a customer never gets two for one period;
+   * null when they already have theirs.
+   */
+  async function issueOne(uow: UnitOfWork, customerId: string, reason: PersonalCouponReason, period: string, promotionId: string, validDays: number | undefined): Promise<PersonalCoupon | null> {
+    const exists = await uow.db.selectFrom('ordo_loyalty_coupon').select('id').where('customer_id', '=', customerId).where('reason', '=', reason).where('period', '=', period).executeTakeFirst()
+    if (exists) return null
+    const now = uow.now.getTime()
+    const validTo = validDays === undefined ? null : now + validDays * DAY
+    const coupon = await deps.promotions.createPersonalCoupon(uow, { promotionId, validTo })
+    const record: LoyaltyCouponTable = { id: newId(), customer_id: customerId, reason, period, promotion_id: promotionId, code: coupon.code, created_at: now }
+    const claimed = await insertIgnoringConflicts(uow.db.insertInto('ordo_loyalty_coupon').values(record), runtime.storage.capabilities).executeTakeFirst()
+    if (Number(claimed.numInsertedOrUpdatedRows ?? 0) !== 1) {
+      // Another process issued this period's coupon meanwhile: roll this one back (its code and event with it).
+      throw new OrdoError('CONFLICT', `loyalty.issuePersonalCoupons: customer "${customerId}" got the ${reason} coupon for ${period} from another process meanwhile; try again.`, {
+        details: { customerId, reason, period },
+      })
+    }
+    uow.emit({
+      type: 'loyalty.coupon_issued',
+      aggregateId: customerId,
+      data: { customerId, code: coupon.code, reason, promotionId, validTo: validTo === null ? null : new Date(validTo).toISOString() },
+    })
+    return toCoupon(record)
+  }
+
+  /** Issues the coupons `input` asks for, each customer's in a unit of work `within` gives (its own transaction, or the job's). */
+  async function issueCoupons(input: IssuePersonalCouponsInput, within: <T>(fn: (uow: UnitOfWork) => Promise<T>) => Promise<T>): Promise<PersonalCoupon[]> {
+    const data = parseInput('loyalty.issuePersonalCoupons', issueSchema, input)
+    const configured = data.reason === 'birthday' ? settings.personalCoupons.birthday : settings.personalCoupons.winBack
+    const promotionId = data.promotionId ?? configured?.promotionId
+    const key = data.reason === 'birthday' ? 'birthday' : 'winBack'
+    if (promotionId === undefined) {
+      throw new OrdoError('INVALID_CONFIG', `No promotion for ${data.reason} coupons: pass promotionId or configure loyalty.personalCoupons.${key}.`, { details: { key: `loyalty.personalCoupons.${key}` } })
+    }
+    await within((uow) => couponPromotion(uow.db, promotionId))
+    const validDays = data.validDays ?? configured?.validDays
+    const afterDays = data.afterDays ?? settings.personalCoupons.winBack?.afterDays ?? 90
+    const issued: PersonalCoupon[] = []
+    if (data.customers !== undefined) {
+      for (const customerId of new Set(data.customers)) {
+        const coupon = await within(async (uow) => issueOne(uow, customerId, data.reason, await periodFor(uow.db, data.reason, customerId, uow.now), promotionId, validDays))
+        if (coupon) issued.push(coupon)
+      }
+      return issued
+    }
+    let after = ''
+    for (;;) {
+      const page = await within((uow) => candidates(uow.db, data.reason, uow.now, afterDays, after))
+      for (const { customerId, period } of page) {
+        const coupon = await within((uow) => issueOne(uow, customerId, data.reason, period, promotionId, validDays))
+        if (coupon) issued.push(coupon)
+      }
+      if (page.length < COUPON_BATCH) return issued
+      after = page[page.length - 1]!.customerId
+    }
+  }
+
+  /** Customers due a coupon now, a page at a time after `after`, with the period each coupon is for. */
+  async function candidates(db: Kysely<Database>, reason: PersonalCouponReason, now: Date, afterDays: number, after: string): Promise<{ customerId: string; period: string }[]> {
+    if (reason === 'birthday') {
+      const due = dueBirthdays(now)
+      const rows = await db
+        .selectFrom('ordo_loyalty_customer')
+        .select(['customer_id', 'birthday'])
+        .where('birthday', 'in', [...due.keys()])
+        .where('customer_id', '>', after)
+        .orderBy('customer_id')
+        .limit(COUPON_BATCH)
+        .execute()
+      return rows.map((r) => ({ customerId: r.customer_id, period: String(due.get(r.birthday!)) }))
+    }
+    const rows = await db
+      .selectFrom('ordo_loyalty_order')
+      .select((eb) => ['customer_id', eb.fn.max('completed_at').as('last')])
+      .where('completed_at', 'is not', null)
+      .where('customer_id', '>', after)
+      .groupBy('customer_id')
+      .having((eb) => eb.fn.max('completed_at'), '<=', now.getTime() - afterDays * DAY)
+      .orderBy('customer_id')
+      .limit(COUPON_BATCH)
+      .execute()
+    return rows.map((r) => ({ customerId: r.customer_id, period: `after:${Number(r.last)}` }))
+  }
+
+  /** The period of a coupon asked for named customers. */
+  async function periodFor(db: Kysely<Database>, reason: PersonalCouponReason, customerId: string, now: Date): Promise<string> {
+    if (reason === 'birthday') {
+      const row = await db.selectFrom('ordo_loyalty_customer').select('birthday').where('customer_id', '=', customerId).executeTakeFirst()
+      const year = row?.birthday ? dueBirthdays(now).get(row.birthday) : undefined
+      return String(year ?? now.getUTCFullYear())
+    }
+    const row = await db
+      .selectFrom('ordo_loyalty_order')
+      .select((eb) => eb.fn.max('completed_at').as('last'))
+      .where('customer_id', '=', customerId)
+      .where('completed_at', 'is not', null)
+      .executeTakeFirst()
+    return row?.last === null || row?.last === undefined ? 'after:none' : `after:${Number(row.last)}`
+  }
+
   const handlers: EventHandler<any>[] = [
     { id: 'loyalty.earn-on-completion', events: ['order.completed'], handle: (event, { uow }) => onCompleted(uow, event.data.orderId) } satisfies EventHandler<'order.completed'>,
     { id: 'loyalty.release-on-cancel', events: ['order.cancelled'], handle: async (event, { uow }) => void (await ledger.release(uow, event.data.orderId)) } satisfies EventHandler<'order.cancelled'>,
@@ -247,12 +453,41 @@ export function createLoyaltyModule(
       events: ['shipment.outcome_recorded', 'payment.refunded'],
       handle: (event, { uow }) => onAdjusted(uow, event.data.orderId, 'amount' in event.data ? event.data.amount : 0),
     } satisfies EventHandler<'shipment.outcome_recorded' | 'payment.refunded'>,
+    {
+      id: 'loyalty.return-points',
+      events: ['shipment.outcome_recorded', 'order.changed'],
+      handle: (event, { uow }) => settleSpend(uow, event.data.orderId, event.type === 'order.changed' ? 'order_edited' : 'refused'),
+    } satisfies EventHandler<'shipment.outcome_recorded' | 'order.changed'>,
   ]
 
+  let recomputing: Promise<unknown> | null = null
   const jobs: Record<string, JobDefinition<any>> = {
     'loyalty.activate': { every: 3_600_000, run: async (_payload, { uow }) => void (await ledger.activateDue(uow)) },
     'loyalty.expire': { every: 3_600_000, run: async (_payload, { uow }) => void (await ledger.expireDue(uow)) },
-    'loyalty.recompute-tiers': { every: 86_400_000, run: async () => void (await api.recomputeTiers()) },
+    'loyalty.recompute-tiers': {
+      every: 86_400_000,
+      // recomputeTiers opens its own transactions (a batch of customers each): it starts after this job's commit, or
+      // SQLite's single connection would wait for itself.
+      run: (_payload, { uow }) => {
+        uow.afterCommit(() => {
+          if (recomputing) return
+          recomputing = api
+            .recomputeTiers()
+            .catch((error) => runtime.logger.error('loyalty.recompute-tiers failed.', { error }))
+            .finally(() => (recomputing = null))
+        })
+      },
+    },
+  }
+  if (settings.personalCoupons.birthday || settings.personalCoupons.winBack) {
+    jobs['loyalty.personal-coupons'] = {
+      every: 86_400_000,
+      // In the job's own unit of work: a job's writes commit with its completion.
+      run: async (_payload, { uow }) => {
+        if (settings.personalCoupons.birthday) await issueCoupons({ reason: 'birthday' }, (fn) => fn(uow))
+        if (settings.personalCoupons.winBack) await issueCoupons({ reason: 'win_back' }, (fn) => fn(uow))
+      },
+    }
   }
 
   async function runAll(step: (uow: UnitOfWork) => Promise<LoyaltyRunResult>): Promise<LoyaltyRunResult> {
@@ -327,6 +562,24 @@ export function createLoyaltyModule(
         })
         after = customers[customers.length - 1]!.customer_id
       }
+    },
+    async setBirthday(customerId, birthday) {
+      const customer = parseInput('loyalty.setBirthday', customerSchema, customerId)
+      const value = parseInput('loyalty.setBirthday', birthdaySchema, birthday)
+      await runInTransaction(runtime, async (uow) => {
+        const now = uow.now.getTime()
+        await insertIgnoringConflicts(
+          uow.db.insertInto('ordo_loyalty_customer').values({ customer_id: customer, tier: null, spend_12m: 0, birthday: value, version: 1, updated_at: now }),
+          runtime.storage.capabilities,
+        ).execute()
+        await uow.db.updateTable('ordo_loyalty_customer').set({ birthday: value, updated_at: now }).where('customer_id', '=', customer).execute()
+      })
+    },
+    issuePersonalCoupons: (input) => issueCoupons(input, (fn) => runInTransaction(runtime, fn)),
+    async personalCoupons(customerId) {
+      const customer = parseInput('loyalty.personalCoupons', customerSchema, customerId)
+      const rows = await runtime.db.selectFrom('ordo_loyalty_coupon').selectAll().where('customer_id', '=', customer).orderBy('created_at', 'desc').orderBy('id', 'desc').execute()
+      return rows.map(toCoupon)
     },
   }
 

@@ -49,6 +49,8 @@ export interface LoyaltyCustomerTable {
   tier: string | null
   /** Goods the customer kept over the last 12 months, minor units, as of the last tier computation. */
   spend_12m: number
+  /** `MM-DD`, for birthday coupons. */
+  birthday: string | null
   version: number
   updated_at: number
 }
@@ -67,12 +69,26 @@ export interface LoyaltyOrderTable {
   updated_at: number
 }
 
+/** A personal coupon issued to a customer, once per reason and period (`birthday`: the year; `win_back`: the last completed order it follows). */
+export interface LoyaltyCouponTable {
+  id: string
+  customer_id: string
+  /** `birthday` or `win_back`. */
+  reason: string
+  period: string
+  promotion_id: string
+  /** The single-use code in `ordo_coupon`. */
+  code: string
+  created_at: number
+}
+
 /** Tables owned by the loyalty module. */
 export interface LoyaltyTables {
   ordo_loyalty_entry: LoyaltyEntryTable
   ordo_loyalty_allocation: LoyaltyAllocationTable
   ordo_loyalty_customer: LoyaltyCustomerTable
   ordo_loyalty_order: LoyaltyOrderTable
+  ordo_loyalty_coupon: LoyaltyCouponTable
 }
 
 /** The loyalty module's migrations (also adds `points_redeemed` to `ordo_cart`). */
@@ -135,6 +151,23 @@ export const loyaltyMigrations: readonly OrdoMigration[] = [
       await db.schema.createIndex('ordo_loyalty_order_customer_idx').on('ordo_loyalty_order').columns(['customer_id', 'completed_at']).execute()
 
       await db.schema.alterTable('ordo_cart').addColumn('points_redeemed', 'bigint', (c) => c.notNull().defaultTo(0)).execute()
+    },
+  },
+  {
+    name: '0015_loyalty_personal_coupons',
+    async up({ db, createTable }) {
+      await db.schema.alterTable('ordo_loyalty_customer').addColumn('birthday', 'varchar(5)').execute()
+      await db.schema.createIndex('ordo_loyalty_customer_birthday_idx').on('ordo_loyalty_customer').columns(['birthday']).execute()
+      await createTable('ordo_loyalty_coupon')
+        .addColumn('id', COLUMN.id, (c) => c.primaryKey())
+        .addColumn('customer_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('reason', 'varchar(16)', (c) => c.notNull())
+        .addColumn('period', 'varchar(32)', (c) => c.notNull())
+        .addColumn('promotion_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('code', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', COLUMN.time, (c) => c.notNull())
+        .addUniqueConstraint('ordo_loyalty_coupon_period_uq', ['customer_id', 'reason', 'period'])
+        .execute()
     },
   },
 ]

@@ -120,3 +120,40 @@ export interface LoyaltyPluginFields {
 declare module '../plugin/define-plugin.js' {
   interface OrdoPlugin extends LoyaltyPluginFields {}
 }
+
+/** Why a personal coupon is issued. */
+export const PERSONAL_COUPON_REASONS = ['birthday', 'win_back'] as const
+
+/** One of {@link PERSONAL_COUPON_REASONS}. */
+export type PersonalCouponReason = (typeof PERSONAL_COUPON_REASONS)[number]
+
+/**
+ * What `shop.loyalty.issuePersonalCoupons()` takes. Without `customers` the
+ * rule picks them: `birthday` — customers whose birthday is today or was in
+ * the last 6 days; `win_back` — customers whose last completed order is older
+ * than `afterDays`. With `customers` those customers get a coupon whatever the
+ * rule says. Either way a customer gets one coupon per reason and period (a
+ * birthday: the calendar year; a win-back: the lull after their last
+ * completed order).
+ */
+export interface IssuePersonalCouponsInput {
+  reason: PersonalCouponReason
+  /** The promotion (it must require a coupon). @default the one in `loyalty.personalCoupons` */
+  promotionId?: string | undefined
+  /** Issue to exactly these customers (at most 1000). */
+  customers?: readonly string[] | undefined
+  /** Win-back: days since the last completed order. @default `personalCoupons.winBack.afterDays`, else 90 */
+  afterDays?: number | undefined
+  /** Days the code is valid from now. @default the configured `validDays`, else the promotion's own dates */
+  validDays?: number | undefined
+}
+
+/** A personal coupon issued to a customer. */
+export interface PersonalCoupon {
+  customerId: string
+  reason: PersonalCouponReason
+  promotionId: string
+  /** The single-use code, upper-case. */
+  code: string
+  issuedAt: Date
+}

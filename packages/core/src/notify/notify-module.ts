@@ -563,8 +563,9 @@ export function createNotifyModule(runtime: Runtime): {
       case 'shipment.handed_over': {
         const carrier = String(shipment?.['carrier'] ?? '')
         const tracking = (shipment?.['tracking_number'] as string | null) ?? ''
-        const courier = runtime.config.delivery?.couriers?.find((c) => c.id === carrier)
-        variables['carrier'] = courier?.name ?? carrier
+        const courier = [...(runtime.config.delivery?.couriers ?? []), ...runtime.plugins.flatMap((p) => p.couriers ?? [])].find((c) => c.id === carrier)
+        const builtIn = carrier === 'own' ? (runtime.config.delivery?.ownCourier?.name ?? 'Курьер магазина') : carrier === 'showroom' ? 'самовывоз' : null
+        variables['carrier'] = courier?.name ?? builtIn ?? carrier
         variables['trackingNumber'] = tracking
         const url = settings.trackingUrls[carrier]
         variables['trackingUrl'] = url && tracking ? url.replace('{trackingNumber}', encodeURIComponent(tracking)) : tracking

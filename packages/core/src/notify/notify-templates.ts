@@ -109,8 +109,8 @@ export const DEFAULT_TEMPLATES: NotifyTemplates = {
     en: { sms: 'Refund of {amount} for order {number} is done.', subject: 'Refund for order {number}', email: 'Hello {name},\n\nWe have refunded {amount} for order {number}, to the way you paid.' },
   },
   points_earned: {
-    ru: { sms: 'Начислено {points} баллов за заказ {number}. Баланс: {balance}.', subject: 'Вам начислены баллы', email: 'Здравствуйте, {name}!\n\nЗа заказ {number} начислено {points} баллов. Баланс: {balance}.' },
-    en: { sms: 'You earned {points} points for order {number}. Balance: {balance}.', subject: 'You earned points', email: 'Hello {name},\n\nYou earned {points} points for order {number}. Balance: {balance}.' },
+    ru: { sms: 'Начислено {points} баллов за заказ {number}.', subject: 'Вам начислены баллы', email: 'Здравствуйте, {name}!\n\nЗа заказ {number} начислено {points} баллов.' },
+    en: { sms: 'You earned {points} points for order {number}.', subject: 'You earned points', email: 'Hello {name},\n\nYou earned {points} points for order {number}.' },
   },
   points_expiring: {
     ru: { sms: '{points} баллов сгорят {expiresAt}. Успейте потратить!', subject: 'Баллы скоро сгорят', email: 'Здравствуйте, {name}!\n\n{points} баллов сгорят {expiresAt}. Успейте потратить их на следующий заказ.' },

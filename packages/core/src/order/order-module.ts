@@ -10,6 +10,8 @@ import { availableTransitions, can, canTransition, sourceStates, stateGroup, sta
 import type { CurrencyCode } from '../money/index.js'
 import { queueConfirmationCode } from '../notify/notify-module.js'
 import type { PriceBreakdown, PricingContext } from '../pricing/index.js'
+import { loyaltySettings } from '../loyalty/loyalty-config.js'
+import { redeemedPoints } from '../loyalty/loyalty-pricing.js'
 import type { PricingInternal } from '../pricing/pricing-module.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
 import type { Runtime } from '../runtime.js'
@@ -200,6 +202,7 @@ export function createOrderModule(
   const ttlMs = (settings.reservationTtlMinutes ?? 24 * 60) * 60_000
   const codeLength = settings.confirmationCode?.length ?? 4
   const codeTtlMs = (settings.confirmationCode?.ttlMinutes ?? 10) * 60_000
+  const pointValue = runtime.config.loyalty ? loyaltySettings(runtime.config.loyalty).pointValue : null
   const maxAttempts = settings.confirmationCode?.maxAttempts ?? 5
   const noAnswerLimit = settings.autoCancelAfterNoAnswer ?? null
   const maxQuantity = runtime.config.cart?.maxQuantityPerLine ?? 999
@@ -378,10 +381,13 @@ export function createOrderModule(
       // The order's own uses are given back first, so its single-use coupon still applies when re-priced.
       const context = parseContext(row.pricing_context)
       await deps.promotions.releaseUsage(uow, row.id)
+      // Points the order redeemed stay redeemed, capped again on the new goods; loyalty gives back what the cap cuts off (`order.changed`).
+      const pointsRedeemed = pointValue === null ? 0 : redeemedPoints(stored, pointValue)
       const { breakdown: priced, variants } = await deps.pricing.priceCartWithVariants(uow.db, {
         lines: desired.map((l) => ({ lineId: l.id, variantId: l.variantId, quantity: l.quantity })),
         context,
         delivery,
+        pointsRedeemed,
       })
       const applied = priced.coupons.filter((c) => c.applied).map((c) => c.code)
       if (priced.appliedPromotionIds.length > 0 || applied.length > 0) {

@@ -21,6 +21,10 @@ import { createPromotionCommands } from './promotion-commands.js'
 import { checkCouponCode, loadPromotionsForPricing } from './promotion-loader.js'
 import type { Coupon, CouponCheck, GeneratedCoupons, PromotionRecord } from './promotion-records.js'
 import { recordUsage, releaseUsage } from './promotion-usage.js'
+import { randomCouponCodes } from './coupon-codes.js'
+import { OrdoError } from '../errors.js'
+import { newId } from '../storage/ids.js'
+import { insertIgnoringConflicts } from '../storage/sql-helpers.js'
 
 export type { PromotionsTables } from './promotions-schema.js'
 export { promotionsMigrations } from './promotions-schema.js'
@@ -102,6 +106,15 @@ export interface PromotionsInternal {
   ): Promise<void>
   /** Gives back an order's uses when it is cancelled. Releasing twice does nothing. */
   releaseUsage(uow: UnitOfWork, orderId: string): Promise<void>
+  /** Why a promotion cannot have personal coupons (unknown, archived, or applying without a coupon), or null. */
+  whyNoCoupons(db: Kysely<Database>, promotionId: string): Promise<{ code: 'NOT_FOUND' | 'VALIDATION'; message: string } | null>
+  /**
+   * Creates one single-use coupon of a promotion (one use per customer) inside
+   * the caller's unit of work, with a fresh random code; emits `coupon.created`.
+   * Loyalty's personal coupons use it, so the code and the record of who got it
+   * commit together.
+   */
+  createPersonalCoupon(uow: UnitOfWork, input: { promotionId: string; validTo: number | null }): Promise<{ id: string; code: string }>
 }
 
 const usageSchema = z.strictObject({
@@ -111,6 +124,9 @@ const usageSchema = z.strictObject({
   couponCodes: z.array(z.string().max(200)).max(20),
 })
 
+const PERSONAL_CODE_LENGTH = 10
+const PERSONAL_CODE_ROUNDS = 5
+
 /** Creates the promotions module on the engine's runtime. */
 export function createPromotionsModule(runtime: Runtime): { api: PromotionsApi; internal: PromotionsInternal } {
   const api: PromotionsApi = { ...createPromotionCommands(runtime), ...createCouponCommands(runtime) }
@@ -119,6 +135,28 @@ export function createPromotionsModule(runtime: Runtime): { api: PromotionsApi; 
     checkCoupon: async (db, code, options) => checkCouponCode(db, code.trim().toUpperCase(), options),
     recordUsage: async (uow, usage) => recordUsage(runtime.storage.capabilities, uow, parseInput('promotions.recordUsage', usageSchema, usage)),
     releaseUsage: async (uow, orderId) => releaseUsage(runtime.storage.capabilities, uow, parseInput('promotions.releaseUsage', z.string().min(1).max(64), orderId)),
+    async whyNoCoupons(db, promotionId) {
+      const row = await db.selectFrom('ordo_promotion').select(['name', 'requires_coupon', 'archived_at']).where('id', '=', promotionId).executeTakeFirst()
+      if (row === undefined) return { code: 'NOT_FOUND', message: `no promotion "${promotionId}"` }
+      if (row.archived_at !== null) return { code: 'VALIDATION', message: `promotion "${row.name}" is archived` }
+      if (Number(row.requires_coupon) !== 1) return { code: 'VALIDATION', message: `promotion "${row.name}" applies without a coupon; update it with requiresCoupon: true first` }
+      return null
+    },
+    async createPersonalCoupon(uow, input) {
+      const now = uow.now.getTime()
+      const tried = new Set<string>()
+      for (let round = 0; round < PERSONAL_CODE_ROUNDS; round++) {
+        const [code] = randomCouponCodes(1, PERSONAL_CODE_LENGTH, '', tried)
+        tried.add(code!)
+        const row = { id: newId(), code: code!, promotion_id: input.promotionId, batch_id: null, usage_limit: 1, uses_count: 0, per_customer_limit: 1, valid_from: null, valid_to: input.validTo, active: 1, created_at: now }
+        const inserted = await insertIgnoringConflicts(uow.db.insertInto('ordo_coupon').values(row), runtime.storage.capabilities).executeTakeFirst()
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
+          uow.emit({ type: 'coupon.created', aggregateId: input.promotionId, data: { couponId: row.id, promotionId: input.promotionId, code: row.code } })
+          return { id: row.id, code: row.code }
+        }
+      }
+      throw new OrdoError('INTERNAL', `No free coupon code after ${PERSONAL_CODE_ROUNDS} tries.`, { details: { promotionId: input.promotionId } })
+    },
   }
   return { api, internal }
 }
