@@ -51,7 +51,7 @@ export function earnPoints(input: EarnInput, settings: LoyaltySettings): number 
     weighted += total * multiplier
   }
   if (goods <= 0n) return 0
-  const reduction = BigInt(Math.max(input.refusedTotal, Math.min(input.refundedTotal, Number(goods))))
+  const reduction = BigInt(Math.min(Math.max(0, input.refusedTotal + input.refundedTotal), Number(goods)))
   const kept = goods > reduction ? goods - reduction : 0n
   const numerator = weighted * kept * BigInt(settings.earnBasisPoints) * BigInt(input.tierMultiplierBasisPoints)
   const denominator = scale * goods * ONE * ONE * BigInt(settings.pointValue)

@@ -451,7 +451,9 @@ export function createLoyaltyModule(
     {
       id: 'loyalty.reverse-on-return',
       events: ['shipment.outcome_recorded', 'payment.refunded'],
-      handle: (event, { uow }) => onAdjusted(uow, event.data.orderId, 'amount' in event.data ? event.data.amount : 0),
+      // Refunds count as given back; a refund an outcome started for refused goods is already in refusedTotal, so the
+      // outcome takes it off again (the two events may come in either order).
+      handle: (event, { uow }) => onAdjusted(uow, event.data.orderId, 'amount' in event.data ? event.data.amount : -event.data.refundDue),
     } satisfies EventHandler<'shipment.outcome_recorded' | 'payment.refunded'>,
     {
       id: 'loyalty.return-points',
