@@ -16,6 +16,7 @@ import { runInTransaction, type UnitOfWork } from '../unit-of-work.js'
 import { parseInput } from '../validation.js'
 import { CARRIER_STATUSES, type CarrierStatusUpdate, type Courier, type CourierShipmentItem, type CourierShipmentRef } from './courier.js'
 import { callCourier, type CourierCallSettings } from './courier-client.js'
+import { DEFAULT_ITEM_WEIGHT_GRAMS, packItems } from './parcel.js'
 import type {} from './delivery-events.js'
 import { lineShare, type DeliveryInternal } from './delivery-module.js'
 import type { ShipmentLineTable, ShipmentTable, SupplierOrderTable } from './delivery-schema.js'
@@ -755,18 +756,31 @@ export function createShipmentModule(
     },
   }
 
+  /**
+   * The boxes a shipment goes in, by the shop's packaging rule, each with its
+   * items; a packed weight the warehouse recorded replaces the estimate when
+   * everything fits one box.
+   */
+  function parcelsOf(items: CourierShipmentItem[], packedWeight: number) {
+    const packed = packItems(items.map((item) => ({ item, weightGrams: item.weightGrams, dimensions: null, quantity: item.quantity })), runtime.config.delivery?.packaging)
+    return packed.map(({ parcel, contents }) => ({
+      ...parcel,
+      ...(packed.length === 1 && packedWeight > 0 ? { weightGrams: packedWeight } : {}),
+      items: contents.map((c) => ({ ...c.item.item, quantity: c.quantity })),
+    }))
+  }
+
   function registrationRequest(row: ShipmentTable, lines: ShipmentLineTable[], order: Order) {
     const items: CourierShipmentItem[] = []
     const cod = Number(row.cod_amount) > 0
-    const weights = lines.map((l) => order.lines.find((o) => o.id === l.order_line_id)?.weightGrams ?? null)
-    const totalWeight = Number(row.weight_grams ?? 0) || weights.reduce<number>((s, w, i) => s + (w ?? 500) * Number(lines[i]!.quantity), 0)
+    const totalWeight = Number(row.weight_grams ?? 0)
     for (const line of lines) {
       const orderLine = order.lines.find((o) => o.id === line.order_line_id)!
       const qty = Number(line.quantity)
       const value = lineShare(orderLine.total, orderLine.quantity, qty)
       const unit = Math.floor(value / qty)
       const rest = value - unit * qty
-      const base = { sku: line.sku, name: line.name, vatRate: orderLine.vatRate, weightGrams: orderLine.weightGrams ?? 500 }
+      const base = { sku: line.sku, name: line.name, vatRate: orderLine.vatRate, weightGrams: orderLine.weightGrams ?? DEFAULT_ITEM_WEIGHT_GRAMS }
       // Units priced to the kopeck: a remainder rides on one unit of its own.
       if (rest === 0) items.push({ ...base, quantity: qty, unitPrice: unit, codPerUnit: cod ? unit : 0 })
       else {
@@ -789,7 +803,7 @@ export function createShipmentModule(
         : { country: choice.destination?.country ?? 'RU', city: choice.destination?.city ?? '', postalCode: choice.destination?.postalCode },
       pickupPointId: point?.id ?? null,
       recipient: { name: order.contact.name ?? 'Покупатель', phone: order.contact.phone ?? '', email: order.contact.email },
-      parcels: [{ weightGrams: totalWeight, lengthCm: 30, widthCm: 20, heightCm: 10, items }],
+      parcels: parcelsOf(items, totalWeight),
       declaredValue: Number(row.declared_value),
       codDelivery: cod ? Math.max(0, Number(row.cod_amount) - goods) : 0,
       currency: order.currency,
