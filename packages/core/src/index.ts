@@ -29,6 +29,7 @@ export type { Logger } from './logger.js'
 
 // Errors
 export { OrdoError, ORDO_ERROR_CODES, isOrdoError } from './errors.js'
+export { AdapterError } from './adapter-error.js'
 export type { OrdoErrorCode } from './errors.js'
 
 // Money

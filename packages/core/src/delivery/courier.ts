@@ -1,6 +1,7 @@
 import type { VatRate } from '../money/vat.js'
 import type { CurrencyCode } from '../money/index.js'
 import type { WebhookRequest } from '../payment/payment-provider.js'
+import { AdapterError } from '../adapter-error.js'
 
 /**
  * How the goods reach the customer:
@@ -264,18 +265,6 @@ export interface Courier {
 }
 
 /** A courier call failed; `retryable` says whether the engine may try again (network, 5xx, 429). */
-export class CourierError extends Error {
+export class CourierError extends AdapterError {
   override readonly name = 'CourierError'
-  readonly retryable: boolean
-  /** The HTTP status, if there was a response. */
-  readonly status: number | null
-  /** The carrier's error code (`v2_entity_not_found`). */
-  readonly vendorCode: string | null
-
-  constructor(message: string, options: { retryable: boolean; status?: number | null; vendorCode?: string | null; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.retryable = options.retryable
-    this.status = options.status ?? null
-    this.vendorCode = options.vendorCode ?? null
-  }
 }

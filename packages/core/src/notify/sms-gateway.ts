@@ -1,3 +1,4 @@
+import { AdapterError } from '../adapter-error.js'
 /** One SMS to send. */
 export interface SmsMessage {
   /** The recipient in E.164 (`+79161234567`). */
@@ -72,20 +73,8 @@ export interface SmsGatewayCallOptions {
 }
 
 /** An SMS gateway call failed; `retryable` says whether the engine may try again (network, 5xx, rate limit). */
-export class SmsGatewayError extends Error {
+export class SmsGatewayError extends AdapterError {
   override readonly name = 'SmsGatewayError'
-  readonly retryable: boolean
-  /** The HTTP status, if there was a response. */
-  readonly status: number | null
-  /** The provider's error code (SMS.ru `207`, SMSC `error_code` 7). */
-  readonly vendorCode: string | null
-
-  constructor(message: string, options: { retryable: boolean; status?: number | null; vendorCode?: string | null; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.retryable = options.retryable
-    this.status = options.status ?? null
-    this.vendorCode = options.vendorCode ?? null
-  }
 }
 
 /**

@@ -561,6 +561,41 @@ export function createPaymentModule(
     return Number(r?.total ?? 0)
   }
 
+  /** Writes a pending payment of an offline method (cash, pickup, COD) and emits `payment.created`. */
+  async function insertOffline(
+    uow: UnitOfWork,
+    order: Order,
+    input: { method: string; type: PaymentMethodType; amount: number; key: string; trackingNumber: string | null },
+  ): Promise<PaymentTable> {
+    const now = uow.now.getTime()
+    const row: PaymentTable = {
+      id: newId(),
+      order_id: order.id,
+      order_number: order.number,
+      method: input.method,
+      method_type: input.type,
+      provider_id: null,
+      provider_payment_id: null,
+      status: 'pending',
+      currency: order.currency,
+      amount: input.amount,
+      captured: 0,
+      refunded: 0,
+      two_stage: 0,
+      confirmation_url: null,
+      failure_reason: null,
+      idempotency_key: input.key,
+      tracking_number: input.trackingNumber,
+      version: 1,
+      created_at: now,
+      updated_at: now,
+      authorized_at: null,
+    }
+    await uow.db.insertInto('ordo_payment').values(row).execute()
+    uow.emit({ type: 'payment.created', aggregateId: row.id, data: { paymentId: row.id, orderId: order.id, method: input.method, amount: input.amount, currency: order.currency } })
+    return row
+  }
+
   /**
    * Records money a manager (or a bank statement) says was received with an
    * offline method, in the caller's unit of work: the order's open payment of
@@ -577,32 +612,7 @@ export function createPaymentModule(
     let row = await query.orderBy('created_at').orderBy('id').executeTakeFirst()
     if (!row) {
       const method = input.method ?? methodConfigs.find((m) => m.type === 'pay_at_pickup') ?? { code: 'pay_at_pickup', type: 'pay_at_pickup' as const }
-      const now = uow.now.getTime()
-      row = {
-        id: newId(),
-        order_id: order.id,
-        order_number: order.number,
-        method: method.code,
-        method_type: method.type,
-        provider_id: null,
-        provider_payment_id: null,
-        status: 'pending',
-        currency: order.currency,
-        amount: input.amount,
-        captured: 0,
-        refunded: 0,
-        two_stage: 0,
-        confirmation_url: null,
-        failure_reason: null,
-        idempotency_key: `cash:${input.idempotencyKey ?? newId()}`,
-        tracking_number: null,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        authorized_at: null,
-      }
-      await uow.db.insertInto('ordo_payment').values(row).execute()
-      uow.emit({ type: 'payment.created', aggregateId: row.id, data: { paymentId: row.id, orderId: order.id, method: method.code, amount: input.amount, currency: order.currency } })
+      row = await insertOffline(uow, order, { method: method.code, type: method.type, amount: input.amount, key: `cash:${input.idempotencyKey ?? newId()}`, trackingNumber: null })
     }
     // Cash taken is what counts: the expected amount becomes what was collected.
     const op = await addOperation(uow, row, { kind: 'cash', amount: input.amount, idempotencyKey: input.idempotencyKey ?? null, actor: input.actor, reason: input.reason ?? null, status: 'succeeded' })
@@ -1177,32 +1187,8 @@ export function createPaymentModule(
       }
       if (input.amount === 0) return
       const method = methodConfigs.find((m) => m.type === 'cash_on_delivery') ?? { code: 'cash_on_delivery', type: 'cash_on_delivery' as const }
-      const now = uow.now.getTime()
-      const created: PaymentTable = {
-        id: newId(),
-        order_id: order.id,
-        order_number: order.number,
-        method: order.paymentMethod !== 'pay_later' && methodsByCode.get(order.paymentMethod)?.type === 'cash_on_delivery' ? order.paymentMethod : method.code,
-        method_type: 'cash_on_delivery',
-        provider_id: null,
-        provider_payment_id: null,
-        status: 'pending',
-        currency: order.currency,
-        amount: input.amount,
-        captured: 0,
-        refunded: 0,
-        two_stage: 0,
-        confirmation_url: null,
-        failure_reason: null,
-        idempotency_key: key,
-        tracking_number: input.trackingNumber,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        authorized_at: null,
-      }
-      await uow.db.insertInto('ordo_payment').values(created).execute()
-      uow.emit({ type: 'payment.created', aggregateId: created.id, data: { paymentId: created.id, orderId: order.id, method: created.method, amount: input.amount, currency: order.currency } })
+      const code = methodsByCode.get(order.paymentMethod)?.type === 'cash_on_delivery' ? order.paymentMethod : method.code
+      await insertOffline(uow, order, { method: code, type: 'cash_on_delivery', amount: input.amount, key, trackingNumber: input.trackingNumber })
     },
 
     async planLineRefund(uow, order, input) {

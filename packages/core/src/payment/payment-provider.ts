@@ -1,4 +1,5 @@
 import type { CurrencyCode, VatRate } from '../money/index.js'
+import { AdapterError } from '../adapter-error.js'
 
 /**
  * Statuses a provider reports for a payment, mapped by the adapter from the
@@ -163,18 +164,6 @@ export interface PaymentProvider {
  * vendor's "try again") are retried by core with the same idempotency key;
  * the others are reported at once.
  */
-export class PaymentProviderError extends Error {
+export class PaymentProviderError extends AdapterError {
   override readonly name = 'PaymentProviderError'
-  readonly retryable: boolean
-  /** HTTP status, when there was a response. */
-  readonly status: number | null
-  /** The vendor's error code, e.g. `invalid_request`. */
-  readonly vendorCode: string | null
-
-  constructor(message: string, options: { retryable: boolean; status?: number | null; vendorCode?: string | null; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause })
-    this.retryable = options.retryable
-    this.status = options.status ?? null
-    this.vendorCode = options.vendorCode ?? null
-  }
 }
