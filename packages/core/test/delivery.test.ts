@@ -220,6 +220,22 @@ describeEachDialect('delivery', ({ database }) => {
     expect(supplierOrders[0]!.expectedAt.getTime() - order.placedAt.getTime()).toBe(3 * 24 * 3_600_000)
   })
 
+  test('an order edited before packing gets its shipments planned again from its reservations', async () => {
+    const c = await cart([['KETTLE', 1], ['SCARF', 1], ['MUG', 2]])
+    await shop.carts.setDelivery(c.id, { optionId: 'fast:D1', destination: MOSCOW, address: ADDRESS })
+    const order = await place(c.id)
+    const lines = (await shop.shipments.forOrder(order.id)).map((s) => s.lines.map((l) => `${l.sku}×${l.quantity}`).join(','))
+    expect(lines).toEqual(['KETTLE×1,MUG×2', 'SCARF×1'])
+    const scarf = order.lines.find((l) => l.sku === 'SCARF')!
+    await shop.orders.removeLine(order.id, { lineId: scarf.id, actor: 'manager:1' })
+    const mug = order.lines.find((l) => l.sku === 'MUG')!
+    await shop.orders.changeQuantity(order.id, { lineId: mug.id, quantity: 3, actor: 'manager:1' })
+    for (let i = 0; i < 3; i++) await shop.events.relay()
+    const replanned = await shop.shipments.forOrder(order.id)
+    expect(replanned.map((s) => [s.number, s.lines.map((l) => `${l.sku}×${l.quantity}`).join(','), s.declaredValue])).toEqual([[`${order.number}-1`, 'KETTLE×1,MUG×3', 8_500 + 1_500]])
+    expect(await shop.shipments.supplierOrders({ orderId: order.id })).toEqual([])
+  })
+
   test('tracking from webhooks and polls moves shipment and order; duplicates and late reports change nothing', async () => {
     const c = await cart([['KETTLE', 1]])
     await shop.carts.setDelivery(c.id, { optionId: 'fast:D1', destination: MOSCOW, address: ADDRESS })

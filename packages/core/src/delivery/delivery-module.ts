@@ -77,7 +77,7 @@ export interface DeliveryInternal {
   /** At checkout, in its unit of work: re-checks the choice against the payment method and books the slot. */
   book(uow: UnitOfWork, choice: DeliveryChoice, paymentType: PaymentMethodType | null): Promise<void>
   /** At checkout: one shipment per stock location the reservation used, a supplier order per drop-ship supplier, COD expected per shipment. */
-  planShipments(uow: UnitOfWork, order: Order, allocations: ReservedAllocation[], choice: DeliveryChoice, cod: boolean): Promise<ShipmentTable[]>
+  planShipments(uow: UnitOfWork, order: Order, allocations: readonly Pick<ReservedAllocation, 'variantId' | 'locationId' | 'quantity'>[], choice: DeliveryChoice, cod: boolean): Promise<ShipmentTable[]>
   /** The courier adapter with this id. */
   courier(id: string): Courier | undefined
   /** The settings with defaults applied. */

@@ -20,7 +20,7 @@ import { DEFAULT_ITEM_WEIGHT_GRAMS, packItems } from './parcel.js'
 import type {} from './delivery-events.js'
 import { lineShare, type DeliveryInternal } from './delivery-module.js'
 import type { ShipmentLineTable, ShipmentTable, SupplierOrderTable } from './delivery-schema.js'
-import type { OutcomeResult, RecordOutcomeInput, Shipment, ShipmentEvent, SupplierOrder, TrackingResult } from './delivery-types.js'
+import type { DeliveryChoice, OutcomeResult, RecordOutcomeInput, Shipment, ShipmentEvent, SupplierOrder, TrackingResult } from './delivery-types.js'
 import { SHIPMENT_STAGE, SHIPMENT_STATUSES, TRANSITION_FOR_CARRIER_STATUS, type ShipmentStatus } from './shipment-machine.js'
 
 /** `shop.shipments`: an order's parcels from packing to the customer (or back), tracking, outcomes at the door, drop-ship supplier orders. */
@@ -76,7 +76,7 @@ export interface ShipmentInternal {
 interface ShipmentDeps {
   delivery: DeliveryInternal
   orders: OrderInternal
-  payments: Pick<PaymentInternal, 'setCashOnDelivery' | 'planLineRefund' | 'runOperations'>
+  payments: Pick<PaymentInternal, 'setCashOnDelivery' | 'planLineRefund' | 'runOperations' | 'method'>
   inventory: InventoryInternal
 }
 
@@ -859,7 +859,35 @@ export function createShipmentModule(
     },
   }
 
-  return { api, internal, jobs, handlers: [cancelledHandler] }
+  /**
+   * An order edited before anything was packed (lines, quantities, address,
+   * delivery) gets its shipments planned again from its current reservations
+   * and delivery choice; once a shipment is packed the warehouse owns it and an
+   * edit only logs a warning.
+   */
+  const replanHandler: EventHandler<'order.changed'> = {
+    id: 'delivery.replan-on-edit',
+    events: ['order.changed'],
+    async handle(event, { uow }) {
+      const order = await deps.orders.get(uow.db, event.data.orderId)
+      const choice = order?.delivery as DeliveryChoice | null | undefined
+      if (!order || order.group === 'cancel' || !choice || typeof choice !== 'object' || typeof choice.optionId !== 'string' || typeof choice.methodType !== 'string') return
+      const rows = await uow.db.selectFrom('ordo_shipment').selectAll().where('order_id', '=', order.id).where('direction', '=', 'outbound').execute()
+      if (rows.length === 0) return
+      if (rows.some((r) => r.status !== 'pending' && r.status !== 'cancelled')) {
+        runtime.logger.warn('An order changed after its goods were packed; its shipments stay as packed.', { orderId: order.id, change: event.data.kind })
+        return
+      }
+      const ids = rows.map((r) => r.id)
+      await uow.db.deleteFrom('ordo_shipment_line').where('shipment_id', 'in', ids).execute()
+      await uow.db.deleteFrom('ordo_shipment').where('id', 'in', ids).execute()
+      await uow.db.deleteFrom('ordo_supplier_order').where('order_id', '=', order.id).where('status', '=', 'placed').execute()
+      const reservations = (await deps.inventory.reservationsFor(uow.db, { ownerType: 'order', ownerId: order.id })).filter((r) => r.status === 'active')
+      await deps.delivery.planShipments(uow, order, reservations, choice, deps.payments.method(order.paymentMethod)?.type === 'cash_on_delivery')
+    },
+  }
+
+  return { api, internal, jobs, handlers: [cancelledHandler, replanHandler] }
 }
 
 function toSupplierOrder(row: SupplierOrderTable): SupplierOrder {
