@@ -31,6 +31,7 @@ import {
 } from './notify-templates.js'
 import type { CampaignResult, ConsentState, Message, NotifyApi, NotifyCallbackResult, NotifyConfig, NotifyRecipient } from './notify-types.js'
 import { SEND_SMS_JOB, SmsGatewayError, type SendMessagePayload, type SendSmsPayload, type SmsReply, type SmsStatusReport } from './sms-gateway.js'
+import { adaptersFromPlugins } from '../plugin/adapter-plugin.js'
 
 /** Tracking pages of the carriers Ordo has adapters for, with `{trackingNumber}`. */
 export const DEFAULT_TRACKING_URLS: Readonly<Record<string, string>> = {
@@ -563,7 +564,7 @@ export function createNotifyModule(runtime: Runtime): {
       case 'shipment.handed_over': {
         const carrier = String(shipment?.['carrier'] ?? '')
         const tracking = (shipment?.['tracking_number'] as string | null) ?? ''
-        const courier = [...(runtime.config.delivery?.couriers ?? []), ...runtime.plugins.flatMap((p) => p.couriers ?? [])].find((c) => c.id === carrier)
+        const courier = adaptersFromPlugins(runtime.plugins, 'couriers', runtime.config.delivery?.couriers).find((c) => c.id === carrier)
         const builtIn = carrier === 'own' ? (runtime.config.delivery?.ownCourier?.name ?? 'Курьер магазина') : carrier === 'showroom' ? 'самовывоз' : null
         variables['carrier'] = courier?.name ?? builtIn ?? carrier
         variables['trackingNumber'] = tracking
