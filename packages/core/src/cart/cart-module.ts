@@ -196,6 +196,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       context: pricingContext(row, at),
       pointsRedeemed: row.customer_id === null ? 0 : Number(row.points_redeemed ?? 0),
       delivery: delivery === null ? null : { amount: delivery.price, label: delivery.name },
+      paymentMethod: row.payment_method,
     })
     const names = new Map(breakdown.lines.map((l) => [l.lineId, l.name]))
     return {

@@ -124,6 +124,7 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
           context,
           delivery: delivery === null ? null : { amount: delivery.price, label: delivery.name },
           pointsRedeemed: row.customer_id === null ? 0 : Number(row.points_redeemed ?? 0),
+          paymentMethod: row.payment_method,
         })
         const archived = breakdown.lines.filter((l) => variants.get(l.variantId)?.status !== 'active')
         if (archived.length > 0) {

@@ -600,14 +600,14 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
         if (plans[0]) plans[0].lines.push(...unallocated)
         else plans.push({ locationId: null, lines: unallocated })
       }
-      // Warehouses first, so the delivery charge rides with the shop's own parcel.
+      // Warehouses first, so the delivery charge (and a payment method fee) rides with the shop's own parcel.
       plans.sort((a, b) => Number(locations.get(a.locationId ?? '')?.type === 'supplier') - Number(locations.get(b.locationId ?? '')?.type === 'supplier'))
 
       const shipments: ShipmentTable[] = []
       for (const [index, plan] of plans.entries()) {
         const location = plan.locationId ? locations.get(plan.locationId) : undefined
         const goods = plan.lines.reduce((s, { line, quantity }) => s + lineShare(line.total, line.quantity, quantity), 0)
-        const deliveryPart = index === 0 ? order.totals.deliveryTotal : 0
+        const deliveryPart = index === 0 ? order.totals.deliveryTotal + order.totals.paymentFee : 0
         let supplierOrderId: string | null = null
         if (location?.type === 'supplier') {
           supplierOrderId = newId()

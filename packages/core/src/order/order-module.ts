@@ -388,6 +388,7 @@ export function createOrderModule(
         context,
         delivery,
         pointsRedeemed,
+        paymentMethod: row.payment_method,
       })
       const applied = priced.coupons.filter((c) => c.applied).map((c) => c.code)
       if (priced.appliedPromotionIds.length > 0 || applied.length > 0) {

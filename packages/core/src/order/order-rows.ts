@@ -26,6 +26,7 @@ export function totalsOf(breakdown: PriceBreakdown): OrderTotals {
     discountTotal: breakdown.discountTotal,
     deliveryTotal: breakdown.delivery?.total ?? 0,
     vatTotal: breakdown.vatTotal,
+    paymentFee: breakdown.paymentFee ?? 0,
     total: breakdown.total,
   }
 }
@@ -37,6 +38,8 @@ export function totalsOfRow(row: OrderTable): OrderTotals {
     discountTotal: Number(row.discount_total),
     deliveryTotal: Number(row.delivery_total),
     vatTotal: Number(row.vat_total),
+    // Lines cost subtotal − discounts; what the total holds beyond them and delivery is the payment method's fee.
+    paymentFee: Number(row.total) - Number(row.subtotal) + Number(row.discount_total) - Number(row.delivery_total),
     total: Number(row.total),
   }
 }

@@ -40,7 +40,9 @@ export interface OrderTotals {
   /** Delivery after its discount. */
   deliveryTotal: number
   vatTotal: number
-  /** What the customer pays: Σ line totals + delivery. */
+  /** The payment method's fee, when the method charges one. */
+  paymentFee: number
+  /** What the customer pays: Σ line totals + delivery + payment fee. */
   total: number
 }
 

@@ -45,6 +45,15 @@ export function buildReceipt(order: Order, options: BuildReceiptOptions): Fiscal
         paymentSubject: 'service',
       })
     }
+    if (order.totals.paymentFee > 0) {
+      sources.push({
+        description: 'Комиссия за способ оплаты',
+        quantity: 1,
+        weight: order.totals.paymentFee,
+        vatRate: order.lines[0]?.vatRate ?? 'none',
+        paymentSubject: 'service',
+      })
+    }
   }
   const natural = sources.reduce((s, l) => s + l.weight, 0)
   const amount = options.amount ?? natural

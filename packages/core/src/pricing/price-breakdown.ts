@@ -51,6 +51,7 @@ export function createPricer(options: PricingOptions = {}): Pricer {
     { id: 'ordo.catalog-promotions', position: 'catalog_promotions', order: PROMOTIONS_ORDER, apply: (state) => applyPromotions(state, 'catalog', registry) },
     { id: 'ordo.cart-promotions', position: 'cart_promotions', order: PROMOTIONS_ORDER, apply: (state) => applyPromotions(state, 'cart', registry) },
     { id: 'ordo.free-delivery', position: 'delivery', order: LAST_ORDER, apply: applyFreeDelivery },
+    { id: 'ordo.payment-method', position: 'delivery', order: LAST_ORDER + 1, apply: applyPaymentMethod },
     { id: 'ordo.vat', position: 'tax', order: LAST_ORDER, apply: applyVat },
   ]
   const all = [...builtins, ...(options.adjusters ?? [])]
@@ -307,6 +308,31 @@ export function vatIn(gross: number, rate: VatRate): number {
   return 2 * (n - q * d) >= d ? q + 1 : q
 }
 
+/** Where a payment method's discount comes from in a {@link PriceBreakdown}; `id` is the method's code. */
+export const PAYMENT_METHOD_DISCOUNT_TYPE = 'payment_method'
+
+/**
+ * The `ordo.payment-method` step: the chosen method's fee or discount, counted
+ * on the goods and delivery after every other discount (basis points, rounded
+ * half up, plus the fixed part). A discount is spread over the discountable
+ * lines like any order-level discount (so receipts and refunds stay exact); a
+ * fee becomes `paymentFee`.
+ */
+function applyPaymentMethod(state: PricingState, input: PricingInput): void {
+  const method = input.paymentMethod
+  if (!method) return
+  const base = state.linesTotal() + (state.delivery ? state.delivery.amount - state.delivery.discount : 0)
+  const amount = Math.round((base * method.feeBasisPoints) / 10_000) + method.feeFixed
+  if (amount > 0) {
+    state.paymentFee = amount
+    state.addAdjustment({ type: PAYMENT_METHOD_DISCOUNT_TYPE, id: method.code, name: method.name }, -amount, `${method.name}: fee ${state.formatMoney(amount)}`)
+  } else if (amount < 0) {
+    const source = { type: PAYMENT_METHOD_DISCOUNT_TYPE, id: method.code, name: method.name }
+    const taken = state.discountOrder(-amount, source)
+    if (taken > 0) state.addAdjustment(source, taken, `${method.name}: discount ${state.formatMoney(taken)}`)
+  }
+}
+
 function toBreakdown(state: PricingState, input: PricingInput): PriceBreakdown {
   const lines: BreakdownLine[] = new Array(state.lines.length)
   let subtotal = 0
@@ -347,7 +373,8 @@ function toBreakdown(state: PricingState, input: PricingInput): PriceBreakdown {
     delivery,
     freeDelivery: state.freeDeliverySource !== null,
     vatTotal,
-    total: linesTotal + (delivery?.total ?? 0),
+    paymentFee: state.paymentFee,
+    total: linesTotal + (delivery?.total ?? 0) + state.paymentFee,
     adjustments: state.adjustments,
     coupons: couponResults(state),
     appliedPromotionIds: state.appliedPromotionIds,

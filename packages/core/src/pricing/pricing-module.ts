@@ -13,7 +13,7 @@ import { pricingOptionsFromPlugins } from './pricing-plugin.js'
 import { normalizeCouponCodes } from './pricing-state.js'
 import { loyaltySettings } from '../loyalty/loyalty-config.js'
 import { loyaltyRedemptionAdjuster } from '../loyalty/loyalty-pricing.js'
-import type { CouponResult, PriceBreakdown, PricingContext, PricingLineInput } from './pricing-types.js'
+import type { CouponResult, PriceBreakdown, PricingContext, PricingInput, PricingLineInput } from './pricing-types.js'
 
 /** Tables owned by the pricing module: none, it computes. */
 export interface PricingTables {}
@@ -74,6 +74,8 @@ export interface PriceCartInput {
   delivery: { amount: number; label?: string } | null
   /** Points the cart redeems (ignored when the shop has no `loyalty` config). @default 0 */
   pointsRedeemed?: number
+  /** The payment method's code: its configured fee or discount is priced in. @default none */
+  paymentMethod?: string | null
 }
 
 const MAX_QUOTE_LINES = 500
@@ -111,6 +113,13 @@ export function createPricingModule(
   deps: { catalog: CatalogInternal; promotions: PromotionsInternal },
 ): { api: PricingApi; internal: PricingInternal } {
   const options = pricingOptionsFromPlugins(runtime.plugins)
+  const methods = new Map((runtime.config.payments?.methods ?? []).map((m) => [m.code, m]))
+  /** The fee or discount of a configured payment method, or null when it has none. */
+  function methodPricing(code: string | null): PricingInput['paymentMethod'] {
+    const m = code === null ? undefined : methods.get(code)
+    if (!m || ((m.feeBasisPoints ?? 0) === 0 && (m.feeFixed ?? 0) === 0)) return null
+    return { code: m.code, name: m.label ?? m.code, feeBasisPoints: m.feeBasisPoints ?? 0, feeFixed: m.feeFixed ?? 0 }
+  }
   const price = createPricer({ ...options, adjusters: [loyaltyRedemptionAdjuster, ...options.adjusters] })
   const loyalty = runtime.config.loyalty ? loyaltySettings(runtime.config.loyalty) : null
 
@@ -179,6 +188,7 @@ export function createPricingModule(
           loyalty && (input.pointsRedeemed ?? 0) > 0
             ? { points: input.pointsRedeemed!, pointValue: loyalty.pointValue, maxRedeemBasisPoints: loyalty.maxRedeemBasisPoints, notCombinableWithCoupons: loyalty.notCombinableWithCoupons }
             : null,
+        paymentMethod: methodPricing(input.paymentMethod ?? null),
       })
       if (refused.size > 0) {
         const priced = new Map(breakdown.coupons.map((c) => [c.code, c]))

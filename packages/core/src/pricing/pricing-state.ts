@@ -88,6 +88,8 @@ export class PricingState {
   delivery: PricingDelivery | null
   /** Set by a free-delivery benefit; the delivery step then takes the delivery price off. */
   freeDeliverySource: DiscountSource | null = null
+  /** A payment method's fee on top of the goods and delivery, minor units (set by the `ordo.payment-method` step). */
+  paymentFee = 0
   readonly adjustments: Adjustment[] = []
   /** Promotions that changed the price, in the order they applied. */
   readonly appliedPromotionIds: string[] = []

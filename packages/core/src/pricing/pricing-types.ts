@@ -66,6 +66,13 @@ export interface PricingInput {
   delivery: { amount: number; label?: string } | null
   /** Points the customer redeems: the `loyalty` step turns them into a discount allocated to lines, capped at `maxRedeemBasisPoints` of the goods. @default none */
   loyalty?: { points: number; pointValue: number; maxRedeemBasisPoints: number; notCombinableWithCoupons?: boolean } | null
+  /**
+   * The payment method chosen and its fee (positive) or discount (negative):
+   * the built-in `ordo.payment-method` step (after delivery) adds a fee to
+   * `paymentFee` or spreads a discount over the discountable lines. Both are
+   * counted on the goods and delivery after every other discount. @default none
+   */
+  paymentMethod?: { code: string; name: string; feeBasisPoints: number; feeFixed: number } | null
 }
 
 /** Where a discount came from. */
@@ -119,7 +126,7 @@ export interface BreakdownLine {
 export interface Adjustment {
   position: AdjusterPosition
   source: DiscountSource
-  /** Minor units taken off (lines and delivery together); 0 for effects without an amount of their own. */
+  /** Minor units taken off (lines and delivery together); negative for a charge added (a payment method's fee); 0 for effects without an amount of their own. */
   amount: number
   /** E.g. `"3 for 2": buy 2 get 1 — cheapest "Socks" free (−299.00 ₽)`. */
   explanation: string
@@ -156,7 +163,9 @@ export interface PriceBreakdown {
   freeDelivery: boolean
   /** Σ line VAT. */
   vatTotal: number
-  /** Σ line totals + delivery total. */
+  /** The payment method's fee (a positive `feeBasisPoints`/`feeFixed`), minor units; 0 without one. A method's discount is in the lines instead. */
+  paymentFee: number
+  /** Σ line totals + delivery total + payment fee. */
   total: number
   adjustments: Adjustment[]
   /** One entry per coupon code entered, in the order entered. */
