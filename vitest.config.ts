@@ -13,7 +13,8 @@ const conditions = ['source', 'node']
 
 export default defineConfig({
   test: {
-    projects: dirs.map((dir) => ({
+    projects: [
+      ...dirs.map((dir) => ({
       resolve: { conditions },
       ssr: { resolve: { conditions } },
       test: {
@@ -24,5 +25,12 @@ export default defineConfig({
         hookTimeout: 60_000,
       },
     })),
+      {
+        resolve: { conditions },
+        ssr: { resolve: { conditions } },
+        // The docs' own test: code blocks type-check, diagrams are current, examples run.
+        test: { name: 'docs', root: 'docs', include: ['**/*.test.ts'], exclude: ['api/**', '**/node_modules/**'], testTimeout: 120_000, hookTimeout: 180_000 },
+      },
+    ],
   },
 })

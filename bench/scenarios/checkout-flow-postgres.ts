@@ -2,23 +2,26 @@
 // PostgreSQL, from one process serving CONCURRENCY shoppers at a time.
 //
 // Ordo, per order: carts.create, carts.addItem ×3, carts.setContact,
-// carts.setShippingAddress, checkout.placeOrder (pay_later, no delivery). Not
-// run (not built yet, not faked): choosing delivery, choosing a payment method,
-// settling a test payment — see `missingSteps`. Reported: orders/s, p50/p95 ms
-// per whole order, SQL statements per order (BEGIN/COMMIT included; the whole
-// flow, placeOrder alone, per step, per table), ms per step, and the peak RSS of
-// the bench process (under tsx; see checkout.flow.sqlite).
+// carts.setShippingAddress, delivery.quote + carts.setDelivery (own courier),
+// carts.setPayment (card), checkout.placeOrder, payments.start and the
+// provider's "captured" webhook (an in-process provider: no network).
+// Reported: orders/s, p50/p95 ms per whole order, SQL statements per order
+// (BEGIN/COMMIT included; the whole flow, placeOrder alone, per step, per
+// table), ms per step, and the peak RSS of the bench process (under tsx; see
+// checkout.flow.sqlite).
 //
 // Baseline: the same flow hand-written with `pg` (named prepared statements,
 // one connection) on a second schema migrated by Ordo and holding a copy of
 // the same seeded data: the same commands as one transaction each, the rows
-// Ordo writes, the fewest reads a correct implementation needs.
+// Ordo writes (see checkout.flow.sqlite), the fewest reads a correct
+// implementation needs; both sides end with the same rows (checked).
 //
 // Both schemas are fresh for the run and dropped after it.
 import { createCommerce } from '@ordo/core'
 import { postgresStorage } from '@ordo/storage-postgres'
 import { countingStorage } from '../counting-storage.js'
-import { PG_URL, compareFlows, copyPgSchema, dropPgSchemas, flowExtras, pgSchemaName, positiveInt, rawPostgres, seedShop } from '../checkout-fixture.js'
+import { benchProvider } from '../bench-payment-provider.js'
+import { PG_URL, compareFlows, flowShopConfig, copyPgSchema, dropPgSchemas, flowExtras, pgSchemaName, positiveInt, rawPostgres, seedShop } from '../checkout-fixture.js'
 import { defineScenario, figure, log, peakRssMb, perSecond } from '../harness.js'
 
 /** Measured flows (orders) per side; override with ORDO_BENCH_ORDERS. */
@@ -39,7 +42,8 @@ export default defineScenario({
     const ordoSchema = pgSchemaName('flow')
     const baselineSchema = `${ordoSchema}_raw`
     try {
-      const seeded = await createCommerce({ storage: postgresStorage({ connectionString: PG_URL, schema: ordoSchema }), currency: 'RUB' })
+      const provider = benchProvider()
+      const seeded = await createCommerce(flowShopConfig(postgresStorage({ connectionString: PG_URL, schema: ordoSchema }), provider))
       const { locationId } = await seedShop(seeded)
       await seeded.close()
       const empty = await createCommerce({ storage: postgresStorage({ connectionString: PG_URL, schema: baselineSchema }), currency: 'RUB' })
@@ -48,11 +52,12 @@ export default defineScenario({
       log(`  schemas ${ordoSchema} (Ordo) and ${baselineSchema} (baseline); warm-up ${WARMUP} flows each, then ${ROUNDS} rounds, ${ORDERS} flows in all per side, ${CONCURRENCY} at a time`)
 
       const { storage, counter } = countingStorage(postgresStorage({ connectionString: PG_URL, schema: ordoSchema, max: CONCURRENCY }))
-      const shop = await createCommerce({ storage, currency: 'RUB' })
+      const shop = await createCommerce(flowShopConfig(storage, provider))
       const baselineDb = rawPostgres(baselineSchema, CONCURRENCY)
       try {
         const result = await compareFlows({
           shop,
+          provider,
           counter,
           baselineDb,
           openReader: () => rawPostgres(ordoSchema, 1),
@@ -70,7 +75,7 @@ export default defineScenario({
             value: perSecond(ORDERS, result.ordo.ms),
             baseline: perSecond(ORDERS, result.baseline.ms),
             baselineLabel:
-              "raw pg hand-written flow on Ordo's schema (a copy of the seeded data): the same commands as one transaction each, the same rows written, minimal reads, named prepared statements, one process, as many connections and shoppers at a time as Ordo",
+              "raw pg hand-written flow on Ordo's schema (a copy of the seeded data): the same commands as one transaction each, the same rows written (through the captured payment), minimal reads, named prepared statements, one process, as many connections and shoppers at a time as Ordo",
             ...flowExtras(result),
             goal: { ordersPerSec: 500, statementsPerOrder: 30, peakRssMb: 120 },
             peakRssMb: peakRssMb(),

@@ -18,6 +18,9 @@ import type { Courier } from './delivery/courier.js'
 import { deliveryCalendarSchema, ownCourierSchema, packagingRuleSchema } from './delivery/delivery-config.js'
 import type { DeliveryConfig } from './delivery/delivery-types.js'
 import { loyaltyConfigSchema, type LoyaltyConfig } from './loyalty/loyalty-config.js'
+import { trackingConfigSchema, type TrackingConfig } from './tracking/tracking-types.js'
+import { crmConfigSchema, type CrmConfig } from './crm/crm-config.js'
+import type { CustomersConfig } from './crm/customer-types.js'
 
 /**
  * The configuration of `createCommerce()`. Unknown keys and wrong types are
@@ -64,6 +67,12 @@ export interface CommerceConfig {
   delivery?: DeliveryConfig
   /** Loyalty points: earning, activation, expiry, redemption, tiers. Without it nothing is earned or redeemed. */
   loyalty?: LoyaltyConfig
+  /** Visit tracking and attribution: the attribution model, its look-back window, how visits are batched. */
+  tracking?: TrackingConfig
+  /** CRM: managers and how new orders are assigned to them. */
+  crm?: CrmConfig
+  /** Customers: whether guest orders attach to customers by phone or e-mail. */
+  customers?: CustomersConfig
   /** Retries and leases of the outbox relay and the job runner (`shop.worker`). */
   worker?: {
     /** @default 10 */
@@ -234,6 +243,9 @@ const configSchema = z.strictObject({
     })
     .optional(),
   loyalty: loyaltyConfigSchema.optional(),
+  tracking: trackingConfigSchema.optional(),
+  crm: crmConfigSchema.optional(),
+  customers: z.strictObject({ attachGuestOrders: z.boolean().optional() }).optional(),
   worker: z
     .strictObject({
       maxAttempts: positiveInt.optional(),

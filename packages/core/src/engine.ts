@@ -296,6 +296,8 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
       if (closed) return
       closed = true
       await worker.stop()
+      // Visits and exposures queued in memory are written before the connections go.
+      await Promise.allSettled([modules.tracking.flush(), modules.experiments.flush()])
       await db.destroy()
     },
   }

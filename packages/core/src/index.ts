@@ -89,6 +89,24 @@ export * from './cart/index.js'
 export * from './checkout/index.js'
 export * from './order/index.js'
 export * from './loyalty/index.js'
+export * from './crm/index.js'
+export * from './tracking/index.js'
+export * from './experiments/index.js'
+export * from './reports/index.js'
+export { FUNNEL_DIMENSIONS } from './reports/funnel-report.js'
+export type {
+  ExperimentReport,
+  ExperimentReportInput,
+  ExperimentVariantRow,
+  FunnelCancellationRow,
+  FunnelDimension,
+  FunnelFigures,
+  FunnelPeriodRow,
+  FunnelReport,
+  FunnelReportInput,
+  FunnelReports,
+  FunnelRow,
+} from './reports/funnel-report.js'
 
 // Ports for adapters
 export * from './payment/index.js'

@@ -16,7 +16,12 @@ import { createNotifyModule } from './notify/notify-module.js'
 import { MESSAGE_MACHINE } from './notify/message-machine.js'
 import { notifyMigrations } from './notify/notify-schema.js'
 import type { NotifyApi } from './notify/notify-types.js'
+import { createCrmModule, crmMigrations, type CrmApi, type CrmInternal } from './crm/crm-module.js'
+import { createCustomerModule, customerMigrations, type CustomerApi } from './crm/customer-module.js'
 import type { EventHandler } from './events/event-handler.js'
+import { createTrackingModule, trackingMigrations, type TrackingApi } from './tracking/tracking-module.js'
+import { createExperimentsModule, type ExperimentsApi } from './experiments/experiments-module.js'
+import { createReportsModule, reportsMigrations, type ReportsApi } from './reports/reports-module.js'
 import type { Runtime } from './runtime.js'
 import { cartMigrations } from './cart/cart-module.js'
 import { catalogMigrations } from './catalog/catalog-module.js'
@@ -38,6 +43,10 @@ export const CORE_MIGRATIONS: readonly OrdoMigration[] = [
   ...deliveryMigrations,
   ...loyaltyMigrations,
   ...notifyMigrations,
+  ...customerMigrations,
+  ...crmMigrations,
+  ...trackingMigrations,
+  ...reportsMigrations,
 ]
 
 /**
@@ -70,6 +79,16 @@ export interface CoreModules {
   readonly loyalty: LoyaltyApi
   /** Notifications: messages by SMS and e-mail from domain events, their statuses, consent and campaigns. */
   readonly notify: NotifyApi
+  /** Visits (batched), leads and channel attribution. */
+  readonly tracking: TrackingApi
+  /** A/B tests: deterministic variant assignment and exposures. */
+  readonly experiments: ExperimentsApi
+  /** CRM: calls, notes and tasks about customers, manager assignment of new orders, saved segments and RFM scores. */
+  readonly crm: CrmApi
+  /** Customers: contacts (unique per shop), addresses, groups and tags, consent, guest orders attached by phone or e-mail, merges of duplicates, the timeline. */
+  readonly customers: CustomerApi
+  /** Reports: sales, margin, cancellations, cross-sell, retention, ad spend and acquisition, couriers, managers, the funnel and experiments; CSV export. */
+  readonly reports: ReportsApi
 }
 
 /**
@@ -102,11 +121,33 @@ export function createModules(runtime: Runtime): { apis: CoreModules; handlers: 
   const shipments = createShipmentModule(runtime, { delivery: delivery.internal, orders: orders.internal, payments: payments.internal, inventory: inventory.internal })
   for (const [name, job] of Object.entries(shipments.jobs)) runtime.jobs.set(name, job)
   runtime.machines.set('message', { machine: defineMachine(MESSAGE_MACHINE), event: 'message.status_changed' })
-  const notify = createNotifyModule(runtime)
+  // Campaigns to a segment resolve through the CRM, created later: notify only knows the function.
+  let crmInternal: CrmInternal | null = null
+  const notify = createNotifyModule(runtime, {
+    audience: (db, audience, now) => {
+      if (!crmInternal) throw new Error('The CRM module is not created yet.')
+      return crmInternal.audience(db, audience.segment, now)
+    },
+  })
   for (const [name, job] of Object.entries(notify.jobs)) runtime.jobs.set(name, job)
   const loyalty = createLoyaltyModule(runtime, { orders: orders.internal, catalog: catalog.internal, shipments: shipments.internal, promotions: promotions.internal })
   for (const [name, job] of Object.entries(loyalty.jobs)) runtime.jobs.set(name, job)
+  // Carts are created further down; a merge reaches them only when it runs.
+  const customers = createCustomerModule(runtime, {
+    orders: orders.internal,
+    loyalty: loyalty.internal,
+    notify: notify.internal,
+    promotions: promotions.internal,
+    carts: { moveCustomer: (uow, from, to) => carts.internal.moveCustomer(uow, from, to) },
+  })
+  const crm = createCrmModule(runtime, { orders: orders.internal, catalog: catalog.internal, loyalty: loyalty.internal, customers: customers.internal })
+  crmInternal = crm.internal
+  for (const [name, job] of Object.entries(crm.jobs)) runtime.jobs.set(name, job)
+  // Tracking keeps the funnel's carts from events; carts are created after it (they take their channel from it).
+  const tracking = createTrackingModule(runtime, { orders: orders.internal, carts: { rows: (db, cartId) => carts.internal.rows(db, cartId) } })
+  const experiments = createExperimentsModule(runtime, tracking.settings)
   const carts = createCartModule(runtime, {
+    tracking: tracking.internal,
     loyalty: loyalty.internal,
     delivery: delivery.internal,
     catalog: catalog.internal,
@@ -125,6 +166,7 @@ export function createModules(runtime: Runtime): { apis: CoreModules; handlers: 
     promotions: promotions.internal,
     payments: payments.internal,
   })
+  const reports = createReportsModule(runtime, { delivery: delivery.internal })
   const apis: CoreModules = {
     catalog: catalog.api,
     inventory: inventory.api,
@@ -138,6 +180,11 @@ export function createModules(runtime: Runtime): { apis: CoreModules; handlers: 
     shipments: shipments.api,
     loyalty: loyalty.api,
     notify: notify.api,
+    tracking: tracking.api,
+    experiments: experiments.api,
+    crm: crm.api,
+    customers: customers.api,
+    reports: reports.api,
   }
-  return { apis, handlers: [...payments.handlers, ...shipments.handlers, ...loyalty.handlers, ...notify.handlers] }
+  return { apis, handlers: [...payments.handlers, ...shipments.handlers, ...loyalty.handlers, ...notify.handlers, ...tracking.handlers, ...customers.handlers, ...crm.handlers] }
 }

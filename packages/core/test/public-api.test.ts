@@ -5,8 +5,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 // Every public command and query, called with nonsense, must answer with a
 // rejected promise carrying an OrdoError — never throw synchronously, never
 // leak a driver or zod error.
-const NAMESPACES = ['catalog', 'inventory', 'promotions', 'pricing', 'carts', 'orders', 'checkout', 'delivery', 'shipments', 'jobs', 'events', 'storage'] as const
-const SKIP = new Set(['events.on', 'storage.migrations', 'storage.migrate', 'events.relay', 'events.parked', 'jobs.runDue', 'jobs.list', 'orders.expireReservations', 'inventory.expireReservations', 'orders.board', 'catalog.categoryTree', 'catalog.attributes', 'catalog.suppliers', 'catalog.priceLists', 'inventory.listLocations', 'promotions.list', 'catalog.listProducts', 'orders.list', 'inventory.movements', 'inventory.reservations', 'delivery.couriers'])
+const NAMESPACES = ['catalog', 'inventory', 'promotions', 'pricing', 'carts', 'orders', 'checkout', 'delivery', 'shipments', 'customers', 'jobs', 'events', 'storage'] as const
+const SKIP = new Set(['events.on', 'storage.migrations', 'storage.migrate', 'events.relay', 'events.parked', 'jobs.runDue', 'jobs.list', 'orders.expireReservations', 'inventory.expireReservations', 'orders.board', 'catalog.categoryTree', 'catalog.attributes', 'catalog.suppliers', 'catalog.priceLists', 'inventory.listLocations', 'promotions.list', 'catalog.listProducts', 'orders.list', 'inventory.movements', 'inventory.reservations', 'delivery.couriers', 'customers.list'])
 
 let shop: Commerce
 beforeAll(async () => {

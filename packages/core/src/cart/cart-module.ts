@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
-import type { CatalogInternal } from '../catalog/catalog-module.js'
+import type { CatalogInternal, VariantSummary } from '../catalog/catalog-module.js'
 import { OrdoError } from '../errors.js'
 import type { InventoryInternal } from '../inventory/inventory-module.js'
 import { isCurrencyCode, type CurrencyCode } from '../money/index.js'
@@ -19,6 +19,7 @@ import { parseInput } from '../validation.js'
 import type { CartItemTable, CartTable } from './cart-schema.js'
 import type { AbandonedCart, Address, Cart, CartContact, CreateCartInput } from './cart-types.js'
 import { addressSchema, channelOf, MAX_TEXT, toE164 } from './contact-schema.js'
+import type { TrackingInternal } from '../tracking/tracking-module.js'
 
 export { cartMigrations, type CartTables } from './cart-schema.js'
 
@@ -94,6 +95,8 @@ export interface CartInternal {
   markConverted(uow: UnitOfWork, cartId: string, orderId: string): Promise<boolean>
   /** The pricing context a cart is priced in. */
   pricingContext(row: CartTable, at: Date): PricingContext
+  /** Moves every cart of `fromCustomerId` to `toCustomerId` (a CRM merge); returns how many moved. */
+  moveCustomer(uow: UnitOfWork, fromCustomerId: string, toCustomerId: string): Promise<number>
 }
 
 const id = z.string().min(1).max(64)
@@ -115,6 +118,7 @@ const createSchema = z
     region: z.string().min(1).max(100).nullable().optional(),
     currency: z.string().refine(isCurrencyCode, 'expected an ISO 4217 code such as RUB').optional(),
     channel: channelSchema,
+    sessionId: z.string().trim().min(1).max(64).nullable().optional(),
   })
   .optional()
 const lineRef = z
@@ -158,6 +162,8 @@ interface CartDeps {
   pricing: PricingInternal
   promotions: PromotionsInternal
   loyalty: LoyaltyInternal
+  /** Channel of carts created with a `sessionId`. */
+  tracking: Pick<TrackingInternal, 'attribution'>
 }
 
 /** Creates the cart module on the engine's runtime. */
@@ -182,14 +188,22 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     }
   }
 
-  async function loadRows(db: Kysely<Database>, cartId: string) {
+  async function loadCart(db: Kysely<Database>, cartId: string): Promise<CartTable> {
     const row = await db.selectFrom('ordo_cart').selectAll().where('id', '=', cartId).executeTakeFirst()
     if (!row) throw new OrdoError('NOT_FOUND', `No cart "${cartId}".`, { details: { cartId } })
-    const items = await db.selectFrom('ordo_cart_item').selectAll().where('cart_id', '=', cartId).orderBy('added_at').orderBy('id').execute()
-    return { row, items }
+    return row
   }
 
-  async function view(db: Kysely<Database>, row: CartTable, items: CartItemTable[], at: Date): Promise<Cart> {
+  function loadItems(db: Kysely<Database>, cartId: string): Promise<CartItemTable[]> {
+    return db.selectFrom('ordo_cart_item').selectAll().where('cart_id', '=', cartId).orderBy('added_at').orderBy('id').execute()
+  }
+
+  async function loadRows(db: Kysely<Database>, cartId: string) {
+    const row = await loadCart(db, cartId)
+    return { row, items: await loadItems(db, cartId) }
+  }
+
+  async function view(db: Kysely<Database>, row: CartTable, items: CartItemTable[], at: Date, variants?: ReadonlyMap<string, VariantSummary>): Promise<Cart> {
     const delivery = row.delivery === null ? null : (JSON.parse(row.delivery) as DeliveryChoice)
     const breakdown = await deps.pricing.priceCart(db, {
       lines: items.map((i) => ({ lineId: i.id, variantId: i.variant_id, quantity: Number(i.quantity) })),
@@ -197,6 +211,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       pointsRedeemed: row.customer_id === null ? 0 : Number(row.points_redeemed ?? 0),
       delivery: delivery === null ? null : { amount: delivery.price, label: delivery.name },
       paymentMethod: row.payment_method,
+      ...(variants ? { variants } : {}),
     })
     const names = new Map(breakdown.lines.map((l) => [l.lineId, l.name]))
     return {
@@ -207,6 +222,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       region: row.region,
       currency: row.currency as CurrencyCode,
       channel: channelOf(row),
+      sessionId: row.session_id ?? null,
       contact: { name: row.contact_name, phone: row.contact_phone, email: row.contact_email },
       shippingAddress: row.shipping_address === null ? null : JSON.parse(row.shipping_address),
       notes: row.notes,
@@ -224,36 +240,39 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
   }
 
 
-  /** Runs a change to an active cart and returns the cart priced after it. */
   /**
    * Runs a change to an active cart and returns the cart priced after it, in
    * one pricing. `linesChange: false` skips re-reading lines the change did not
    * touch; `check` vetoes the change on the priced result (e.g. a coupon that
-   * does not apply) before anything is written.
+   * does not apply) before anything is written; `known` hands over the lines
+   * read at cart version `version` (used when the cart is still at it). A
+   * change that keeps `scratch.items` up to date with what it wrote saves the
+   * re-read of the lines, and the variant summaries it read in this unit of
+   * work (`scratch.variants`) are not read again to price.
    */
   async function change(
     command: string,
     cartId: unknown,
-    fn: (uow: UnitOfWork, row: CartTable, items: CartItemTable[]) => Promise<Partial<CartTable> | void>,
-    options: { linesChange?: boolean; check?: (priced: Cart) => void } = {},
+    fn: (uow: UnitOfWork, row: CartTable, items: CartItemTable[], scratch: ChangeScratch) => Promise<Partial<CartTable> | void>,
+    options: { linesChange?: boolean; check?: (priced: Cart) => void; known?: { version: number; items: CartItemTable[] } } = {},
   ): Promise<Cart> {
     const cart = parseInput(command, id, cartId)
     return runInTransaction(runtime, async (uow) => {
-      const { row, items } = await loadRows(uow.db, cart)
+      const row = await loadCart(uow.db, cart)
+      // Lines change only with the cart's version (every line command bumps it).
+      const items = options.known && Number(row.version) === options.known.version ? options.known.items : await loadItems(uow.db, cart)
       if (row.status !== 'active') {
         throw new OrdoError('CART_CLOSED', `Cart "${cart}" is ${row.status === 'converted' ? 'already an order' : 'merged into another cart'}; it can no longer change.`, {
           details: { cartId: cart, status: row.status, convertedTo: row.converted_to },
         })
       }
-      const patch = (await fn(uow, row, items)) ?? {}
+      const scratch: ChangeScratch = {}
+      const patch = (await fn(uow, row, items, scratch)) ?? {}
       // A delivery was priced for the parcel and the goods total: new lines need a new quote.
       if (options.linesChange !== false && row.delivery !== null) patch.delivery = null
       const next: CartTable = { ...row, ...patch, version: Number(row.version) + 1, updated_at: uow.now.getTime() }
-      const fresh =
-        options.linesChange === false
-          ? items
-          : await uow.db.selectFrom('ordo_cart_item').selectAll().where('cart_id', '=', cart).orderBy('added_at').orderBy('id').execute()
-      const priced = await view(uow.db, next, fresh, uow.now)
+      const fresh = options.linesChange === false ? items : (scratch.items ?? (await loadItems(uow.db, cart)))
+      const priced = await view(uow.db, next, fresh, uow.now, scratch.variants)
       options.check?.(priced)
       next.quote = JSON.stringify(quoteOf(priced.breakdown))
       await uow.db
@@ -265,8 +284,12 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     })
   }
 
-  /** Checks a SKU can go in this cart at this quantity; returns the variant id. */
-  async function checkLine(uow: UnitOfWork, row: CartTable, skuCode: string, wanted: number): Promise<string> {
+  /**
+   * Checks a SKU can go in this cart at this quantity; returns the variant id.
+   * The summaries of the cart's other lines are read in the same query and
+   * kept in `scratch.variants` for pricing.
+   */
+  async function checkLine(uow: UnitOfWork, row: CartTable, skuCode: string, wanted: number, items: readonly CartItemTable[], scratch: ChangeScratch): Promise<string> {
     if (wanted < 1) {
       throw new OrdoError('VALIDATION', `Quantity of "${skuCode}" must be at least 1 (use removeItem to drop a line).`, {
         details: { sku: skuCode, quantity: wanted },
@@ -277,7 +300,9 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
         details: { sku: skuCode, quantity: wanted, max: maxQuantity },
       })
     }
-    const variant = (await deps.catalog.variantsBySku(uow.db, [skuCode])).get(skuCode)
+    const summaries = await deps.catalog.variantsBySku(uow.db, [skuCode, ...items.map((i) => i.sku)])
+    scratch.variants = new Map([...summaries.values()].map((v) => [v.variantId, v]))
+    const variant = summaries.get(skuCode)
     if (!variant) throw new OrdoError('NOT_FOUND', `No product has SKU "${skuCode}".`, { details: { sku: skuCode } })
     if (variant.status !== 'active') {
       throw new OrdoError('SKU_ARCHIVED', `"${variant.name}" (SKU ${skuCode}) is no longer sold.`, { details: { sku: skuCode } })
@@ -322,6 +347,17 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
   const api: CartApi = {
     async create(input) {
       const data = parseInput('carts.create', createSchema, input) ?? {}
+      // Without a source of its own, a cart of a tracked session takes the channel attribution credits.
+      const touch = data.sessionId && !data.channel?.source ? await deps.tracking.attribution(data.sessionId, runtime.clock.now()) : null
+      if (touch) {
+        data.channel = {
+          source: touch.source,
+          medium: touch.medium,
+          campaign: touch.campaign,
+          landingPage: data.channel?.landingPage ?? touch.landing,
+          referrer: data.channel?.referrer ?? touch.referrer,
+        }
+      }
       return runInTransaction(runtime, async (uow) => {
         const now = uow.now.getTime()
         const row: CartTable = {
@@ -349,6 +385,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
           payment_method: null,
           quote: null,
           delivery: null,
+          session_id: data.sessionId ?? null,
         }
         await uow.db.insertInto('ordo_cart').values(row).execute()
         uow.emit({ type: 'cart.created', aggregateId: row.id, data: { cartId: row.id, customerId: row.customer_id, channelSource: row.channel_source } })
@@ -363,7 +400,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
 
     async addItem(cartId, input) {
       const data = parseInput('carts.addItem', addItemSchema, input)
-      return change('carts.addItem', cartId, async (uow, row, items) => {
+      return change('carts.addItem', cartId, async (uow, row, items, scratch) => {
         const existing = items.find((i) => i.sku === data.sku)
         if (data.quantity < 1) {
           throw new OrdoError('VALIDATION', `Quantity to add must be at least 1; got ${data.quantity}.`, { details: { sku: data.sku, quantity: data.quantity } })
@@ -372,14 +409,14 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
           throw new OrdoError('QUANTITY_LIMIT', `A cart holds at most ${maxLines} lines.`, { details: { max: maxLines } })
         }
         const total = (existing ? Number(existing.quantity) : 0) + data.quantity
-        const variantId = await checkLine(uow, row, data.sku, total)
+        const variantId = await checkLine(uow, row, data.sku, total, items, scratch)
         if (existing) {
           await uow.db.updateTable('ordo_cart_item').set({ quantity: total }).where('id', '=', existing.id).execute()
+          scratch.items = items.map((i) => (i === existing ? { ...i, quantity: total } : i))
         } else {
-          await uow.db
-            .insertInto('ordo_cart_item')
-            .values({ id: newId(), cart_id: row.id, variant_id: variantId, sku: data.sku, quantity: total, added_at: uow.now.getTime() })
-            .execute()
+          const item: CartItemTable = { id: newId(), cart_id: row.id, variant_id: variantId, sku: data.sku, quantity: total, added_at: uow.now.getTime() }
+          await uow.db.insertInto('ordo_cart_item').values(item).execute()
+          scratch.items = [...items, item].sort(byAddedAt)
         }
         uow.emit({ type: 'cart.items_changed', aggregateId: row.id, data: { cartId: row.id, sku: data.sku, quantity: total, change: 'added' } })
       })
@@ -388,19 +425,21 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     async setQuantity(cartId, input) {
       const data = parseInput('carts.setQuantity', setQuantitySchema, input)
       const ref = parseInput('carts.setQuantity', lineRef, { lineId: data.lineId, sku: data.sku })
-      return change('carts.setQuantity', cartId, async (uow, row, items) => {
+      return change('carts.setQuantity', cartId, async (uow, row, items, scratch) => {
         const line = findLine(items, ref, row.id)
-        await checkLine(uow, row, line.sku, data.quantity)
+        await checkLine(uow, row, line.sku, data.quantity, items, scratch)
         await uow.db.updateTable('ordo_cart_item').set({ quantity: data.quantity }).where('id', '=', line.id).execute()
+        scratch.items = items.map((i) => (i === line ? { ...i, quantity: data.quantity } : i))
         uow.emit({ type: 'cart.items_changed', aggregateId: row.id, data: { cartId: row.id, sku: line.sku, quantity: data.quantity, change: 'quantity_set' } })
       })
     },
 
     async removeItem(cartId, input) {
       const ref = parseInput('carts.removeItem', lineRef, input)
-      return change('carts.removeItem', cartId, async (uow, row, items) => {
+      return change('carts.removeItem', cartId, async (uow, row, items, scratch) => {
         const line = findLine(items, ref, row.id)
         await uow.db.deleteFrom('ordo_cart_item').where('id', '=', line.id).execute()
+        scratch.items = items.filter((i) => i !== line)
         uow.emit({ type: 'cart.items_changed', aggregateId: row.id, data: { cartId: row.id, sku: line.sku, quantity: 0, change: 'removed' } })
       })
     },
@@ -484,7 +523,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
           }
           return { delivery: JSON.stringify(choice), ...(choice.address ? { shipping_address: JSON.stringify(choice.address) } : {}) }
         },
-        { linesChange: false },
+        { linesChange: false, known: { version: Number(row.version), items } },
       )
     },
 
@@ -585,6 +624,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
           channel_campaign: into.channel_campaign ?? guest.row.channel_campaign,
           landing_page: into.landing_page ?? guest.row.landing_page,
           referrer: into.referrer ?? guest.row.referrer,
+          session_id: into.session_id ?? guest.row.session_id ?? null,
         }
       })
     },
@@ -640,6 +680,14 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1
     },
+    async moveCustomer(uow, fromCustomerId, toCustomerId) {
+      const result = await uow.db
+        .updateTable('ordo_cart')
+        .set({ customer_id: toCustomerId, updated_at: uow.now.getTime() })
+        .where('customer_id', '=', fromCustomerId)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
   }
 
   return { api, internal }
@@ -668,4 +716,17 @@ function decodeCursor(cursor: string): [number, string] {
     throw new OrdoError('VALIDATION', 'The cursor is not one this query returned.', { details: { cursor } })
   }
   return [Number(at), id]
+}
+
+/** What a change hands back to {@link createCartModule}'s `change` besides its patch. */
+interface ChangeScratch {
+  /** The cart's lines after the change, when the change kept track of them. */
+  items?: CartItemTable[]
+  /** Variant summaries read in this unit of work, by variant id. */
+  variants?: ReadonlyMap<string, VariantSummary>
+}
+
+/** The order lines are read in: oldest first, then by id. */
+function byAddedAt(a: CartItemTable, b: CartItemTable): number {
+  return Number(a.added_at) - Number(b.added_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }

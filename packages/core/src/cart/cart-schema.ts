@@ -37,6 +37,8 @@ export interface CartTable {
   delivery: string | null
   /** Points the customer asked to redeem (added by the loyalty migration); the breakdown caps them. */
   points_redeemed?: number
+  /** The storefront session the cart was created in (added by the tracking migration). */
+  session_id?: string | null
 }
 
 /** One line of a cart: a variant and a quantity. */

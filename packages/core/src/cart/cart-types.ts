@@ -55,6 +55,8 @@ export interface Cart {
   region: string | null
   currency: CurrencyCode
   channel: ChannelAttribution
+  /** The storefront session the cart was created in (links visits, the cart and its order for the funnel and experiments). */
+  sessionId: string | null
   contact: CartContact
   shippingAddress: Address | null
   notes: string | null
@@ -84,6 +86,12 @@ export interface CreateCartInput {
   /** @default the shop's currency */
   currency?: CurrencyCode
   channel?: Partial<ChannelAttribution>
+  /**
+   * The storefront session (the `sessionId` given to `shop.tracking.visit()`).
+   * Without a `channel.source`, the cart takes the channel
+   * `shop.tracking.attribution(sessionId)` credits.
+   */
+  sessionId?: string | null
 }
 
 /** A cart left with items and a way to reach the customer, for win-back campaigns. */

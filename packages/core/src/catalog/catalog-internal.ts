@@ -162,9 +162,20 @@ export async function resolveVariantPrices(db: Kysely<Database>, variantIds: rea
   return out
 }
 
-/** `variantsForPricing`: summaries by id with their resolved price — three queries, whatever the count. */
-export async function loadPricedVariants(db: Kysely<Database>, variantIds: readonly string[], context: PriceContext): Promise<Map<string, PricedVariant>> {
-  const summaries = await loadVariantSummaries(db, { ids: variantIds })
+/**
+ * `variantsForPricing`: summaries by id with their resolved price — three
+ * queries, whatever the count; the summaries in `known` (read by the caller
+ * in the same unit of work) are not read again.
+ */
+export async function loadPricedVariants(
+  db: Kysely<Database>,
+  variantIds: readonly string[],
+  context: PriceContext,
+  known?: ReadonlyMap<string, VariantSummary>,
+): Promise<Map<string, PricedVariant>> {
+  const missing = known ? variantIds.filter((id) => !known.has(id)) : variantIds
+  const summaries = missing.length === 0 ? new Map<string, VariantSummary>() : await loadVariantSummaries(db, { ids: missing })
+  if (known) for (const id of variantIds) if (known.has(id)) summaries.set(id, known.get(id)!)
   const out = new Map<string, PricedVariant>()
   if (summaries.size === 0) return out
   const decisions = await resolveVariantPrices(db, [...summaries.keys()], context)

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, SelectQueryBuilder } from 'kysely'
 import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
 import './catalog-events.js'
@@ -21,6 +21,7 @@ import type {
 } from './catalog-inputs.js'
 import { loadPricedVariants, loadVariantSummaries } from './catalog-internal.js'
 import { createCatalogQueries } from './catalog-queries.js'
+import { createOfferQueries, type ListOffersInput, type OfferPage } from './catalog-offers.js'
 import type {
   AttributeDefinition,
   Category,
@@ -104,6 +105,27 @@ export interface CatalogApi {
   getVariantBySku(sku: string): Promise<VariantWithProduct | undefined>
   /** Products matching the filters, oldest first, a page at a time (keyset cursor). */
   listProducts(input?: ListProductsInput): Promise<ProductPage>
+  /**
+   * What a product feed publishes, a page at a time (keyset cursor, by variant
+   * id): active variants of active products that have a price in `priceList`
+   * (default the shop's base list), with their product's name, description,
+   * categories, merged attributes, images, barcodes, weight and size, and
+   * that list's price and compare-at price. The list's scope and validity
+   * window are not applied: name the list whose prices you want published.
+   * Two queries per page, whatever its size. An unknown `priceList` →
+   * `NOT_FOUND`.
+   *
+   * @example
+   * ```ts
+   * let cursor: string | null = null
+   * do {
+   *   const page = await shop.catalog.listOffers({ priceList: 'base-RUB', limit: 1000, cursor })
+   *   for (const offer of page.items) console.log(offer.sku, offer.price.amount)
+   *   cursor = page.nextCursor
+   * } while (cursor)
+   * ```
+   */
+  listOffers(input?: ListOffersInput): Promise<OfferPage>
 
   /** Creates a supplier. */
   createSupplier(input: CreateSupplierInput): Promise<Supplier>
@@ -145,8 +167,15 @@ export interface CatalogApi {
 export interface CatalogInternal {
   /** Variants by SKU (unknown SKUs are absent), keyed by SKU. At most one query for variants+products, one for categories. */
   variantsBySku(db: Kysely<Database>, skus: readonly string[]): Promise<Map<string, VariantSummary>>
-  /** Variants by id with their resolved price in `context` (null when none), keyed by variant id. Three queries, whatever the count. */
-  variantsForPricing(db: Kysely<Database>, variantIds: readonly string[], context: PriceContext): Promise<Map<string, PricedVariant>>
+  /**
+   * Variants by id with their resolved price in `context` (null when none),
+   * keyed by variant id. Three queries, whatever the count; one (the prices)
+   * when `known` (summaries the caller read in the same unit of work, by
+   * variant id) holds every variant.
+   */
+  variantsForPricing(db: Kysely<Database>, variantIds: readonly string[], context: PriceContext, known?: ReadonlyMap<string, VariantSummary>): Promise<Map<string, PricedVariant>>
+  /** A subquery of the ids of products in any of the categories (by id): what CRM segments on categories bought join. */
+  productsInCategoriesQuery(db: Kysely<Database>, categoryIds: readonly string[]): SelectQueryBuilder<any, any, { product_id: string }>
 }
 
 /** Creates the catalog module on the engine's runtime. */
@@ -165,11 +194,13 @@ export function createCatalogModule(runtime: Runtime): { api: CatalogApi; intern
     ...suppliers,
     ...priceLists,
     ...queries,
+    ...createOfferQueries(runtime),
     import: (rows, options) => importCatalog(runtime, rows, options),
   }
   const internal: CatalogInternal = {
     variantsBySku: (db, skus) => loadVariantSummaries(db, { skus }),
-    variantsForPricing: (db, variantIds, context) => loadPricedVariants(db, variantIds, context),
+    variantsForPricing: (db, variantIds, context, known) => loadPricedVariants(db, variantIds, context, known),
+    productsInCategoriesQuery: (db, categoryIds) => db.selectFrom('ordo_product_category').select('product_id').where('category_id', 'in', [...categoryIds]),
   }
   return { api, internal }
 }

@@ -48,3 +48,4 @@ export type {
 } from './catalog-input-types.js'
 export type { AttributeFilter } from './catalog-input-types.js'
 export type { ImportOptions, ImportProgress, ImportResult, ImportRowError } from './catalog-import.js'
+export type { CatalogOffer, ListOffersInput, OfferPage } from './catalog-offers.js'

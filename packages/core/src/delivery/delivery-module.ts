@@ -532,6 +532,7 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
         tariffCode: option.tariffCode,
         name: option.name,
         price: option.price,
+        carrierPrice: option.carrierPrice,
         estimate: option.estimate,
         services: option.services,
         destination: input.destination,

@@ -138,6 +138,8 @@ export interface DeliveryChoice {
   tariffCode: string
   name: string
   price: number
+  /** What the carrier charges for it, before the shop's markup (cost per delivery in reports); absent on choices made before it was recorded. */
+  carrierPrice?: number
   estimate: { shipDate: string; from: string; to: string }
   services: DeliveryServices
   destination: DeliveryDestination

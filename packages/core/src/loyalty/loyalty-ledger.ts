@@ -66,6 +66,16 @@ export interface LoyaltyLedger {
   activateDue(uow: UnitOfWork, limit?: number): Promise<LoyaltyRunResult>
   /** Warns of credits expiring within `warnDaysBefore`, once each; expires credits due by `now`. */
   expireDue(uow: UnitOfWork, limit?: number): Promise<LoyaltyRunResult>
+  /**
+   * Moves every entry of `fromCustomerId` to `toCustomerId` (a CRM merge of
+   * two customers) under both customers' locks. Entries and allocations keep
+   * their points, statuses and expiry, so the merged balance is the sum of
+   * both; an idempotency key both customers used is renamed on the moved
+   * entry (`merged:<entry id>`), and a debt one of them carried is paid by the
+   * other's live credits, as a new credit would pay it. Returns how many
+   * entries moved.
+   */
+  moveCustomer(uow: UnitOfWork, fromCustomerId: string, toCustomerId: string): Promise<number>
 }
 
 /** Creates the ledger over the engine's storage. */
@@ -499,6 +509,40 @@ export function createLoyaltyLedger(settings: LoyaltySettings, capabilities: Sto
         uow.emit({ type: 'loyalty.points_expired', aggregateId: customerId, data: { customerId, points: amount } })
       }
       return { entries: due.length + warn.length, points }
+    },
+
+    async moveCustomer(uow, fromCustomerId, toCustomerId) {
+      // Both locks in one order (by id): two merges, or a merge and a spend, never wait on each other crosswise.
+      for (const id of [fromCustomerId, toCustomerId].sort()) await lock(uow, id)
+      const moving = await locked(uow.db.selectFrom('ordo_loyalty_entry').select(['id', 'external_id']).where('customer_id', '=', fromCustomerId)).execute()
+      if (moving.length === 0) return 0
+      const keys = moving.flatMap((e) => (e.external_id === null ? [] : [e.external_id]))
+      const taken = new Set<string>()
+      for (let i = 0; i < keys.length; i += BATCH) {
+        const rows = await uow.db
+          .selectFrom('ordo_loyalty_entry')
+          .select('external_id')
+          .where('customer_id', '=', toCustomerId)
+          .where('external_id', 'in', keys.slice(i, i + BATCH))
+          .execute()
+        for (const r of rows) if (r.external_id !== null) taken.add(r.external_id)
+      }
+      const now = uow.now.getTime()
+      for (const entry of moving) {
+        if (entry.external_id === null || !taken.has(entry.external_id)) continue
+        await uow.db.updateTable('ordo_loyalty_entry').set({ external_id: `merged:${entry.id}`, updated_at: now }).where('id', '=', entry.id).execute()
+      }
+      await uow.db.updateTable('ordo_loyalty_entry').set({ customer_id: toCustomerId, updated_at: now }).where('customer_id', '=', fromCustomerId).execute()
+      const debt = await uow.db
+        .selectFrom('ordo_loyalty_entry')
+        .select('id')
+        .where('customer_id', '=', toCustomerId)
+        .where('status', '=', POSTED)
+        .where('remaining', '>', 0)
+        .limit(1)
+        .executeTakeFirst()
+      if (debt) for (const credit of await liveCredits(uow, toCustomerId)) await payDebts(uow, credit)
+      return moving.length
     },
   }
   return ledger

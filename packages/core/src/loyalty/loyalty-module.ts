@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, SelectQueryBuilder } from 'kysely'
 import { z } from 'zod'
 import type { CatalogInternal } from '../catalog/catalog-module.js'
 import { lineShare } from '../delivery/delivery-module.js'
@@ -101,6 +101,18 @@ export interface LoyaltyInternal {
   hold(uow: UnitOfWork, input: { customerId: string; orderId: string; points: number }): Promise<void>
   /** The ledger itself. */
   readonly ledger: LoyaltyLedger
+  /** A subquery of each customer's active (spendable) points as of `now`: what CRM segments filter on in the same SQL query. */
+  balancesQuery(db: Kysely<Database>, now: Date): SelectQueryBuilder<any, any, { customer_id: string; points: number | string | null }>
+  /**
+   * Moves a customer's points account to another customer (a CRM merge of
+   * duplicates): ledger entries with their allocations (see
+   * {@link LoyaltyLedger.moveCustomer}), the orders tiers count, personal
+   * coupons and the birthday when the target has none; the target's tier is
+   * recomputed. Returns how many ledger entries moved.
+   */
+  moveCustomer(uow: UnitOfWork, fromCustomerId: string, toCustomerId: string): Promise<number>
+  /** A customer's ledger entries created before `before` (epoch ms; null: now), newest first, at most `limit`: what a CRM timeline shows. */
+  forTimeline(db: Kysely<Database>, customerId: string, options: { before: number | null; limit: number }): Promise<LoyaltyEntry[]>
 }
 
 interface LoyaltyDeps {
@@ -588,6 +600,14 @@ export function createLoyaltyModule(
   const internal: LoyaltyInternal = {
     settings: configured ? settings : null,
     ledger,
+    balancesQuery(db, now) {
+      return db
+        .selectFrom('ordo_loyalty_entry')
+        .where('status', 'in', ['active', 'partly_spent'])
+        .where('expires_at', '>', now.getTime())
+        .groupBy('customer_id')
+        .select((eb) => [eb.ref('customer_id').as('customer_id'), eb.fn.sum<number | string | null>('remaining').as('points')])
+    },
     async checkRedemption(db, customerId, points, now) {
       if (!configured) throw new OrdoError('INVALID_CONFIG', 'This shop has no loyalty programme (the `loyalty` config key); points cannot be redeemed.', { details: { key: 'loyalty' } })
       if (customerId === null) {
@@ -603,6 +623,36 @@ export function createLoyaltyModule(
     redeemed: (breakdown) => redeemedPoints(breakdown, settings.pointValue),
     async hold(uow, input) {
       await ledger.hold(uow, input)
+    },
+    async moveCustomer(uow, fromCustomerId, toCustomerId) {
+      const entries = await ledger.moveCustomer(uow, fromCustomerId, toCustomerId)
+      await uow.db.updateTable('ordo_loyalty_order').set({ customer_id: toCustomerId, updated_at: uow.now.getTime() }).where('customer_id', '=', fromCustomerId).execute()
+      const coupons = await uow.db.selectFrom('ordo_loyalty_coupon').select(['id', 'reason', 'period']).where('customer_id', '=', fromCustomerId).execute()
+      if (coupons.length > 0) {
+        const held = await uow.db.selectFrom('ordo_loyalty_coupon').select(['reason', 'period']).where('customer_id', '=', toCustomerId).execute()
+        const periods = new Set(held.map((c) => `${c.reason}|${c.period}`))
+        for (const coupon of coupons) {
+          // Both customers got this period's coupon: both records stay, the moved one under a suffixed period.
+          let period = coupon.period
+          for (let n = 1; periods.has(`${coupon.reason}|${period}`); n++) period = `${coupon.period.slice(0, 26)}~${n}`
+          periods.add(`${coupon.reason}|${period}`)
+          await uow.db.updateTable('ordo_loyalty_coupon').set({ customer_id: toCustomerId, period }).where('id', '=', coupon.id).execute()
+        }
+      }
+      const rows = await uow.db.selectFrom('ordo_loyalty_customer').select(['customer_id', 'birthday']).where('customer_id', 'in', [fromCustomerId, toCustomerId]).execute()
+      const from = rows.find((r) => r.customer_id === fromCustomerId)
+      const to = rows.find((r) => r.customer_id === toCustomerId)
+      if (from?.birthday && to && !to.birthday) {
+        await uow.db.updateTable('ordo_loyalty_customer').set({ birthday: from.birthday, updated_at: uow.now.getTime() }).where('customer_id', '=', toCustomerId).execute()
+      }
+      await uow.db.deleteFrom('ordo_loyalty_customer').where('customer_id', '=', fromCustomerId).execute()
+      if (to) await recomputeTier(uow, toCustomerId)
+      return entries
+    },
+    async forTimeline(db, customerId, options) {
+      let query = db.selectFrom('ordo_loyalty_entry').selectAll().where('customer_id', '=', customerId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit)
+      if (options.before !== null) query = query.where('created_at', '<', options.before)
+      return (await query.execute()).map(toEntry)
     },
   }
 

@@ -32,6 +32,7 @@ export {
 } from './notify-templates.js'
 export { DEFAULT_TRACKING_URLS, SYNC_STATUSES_JOB } from './notify-module.js'
 export type {
+  CampaignAudience,
   CampaignInput,
   CampaignRecipient,
   CampaignResult,

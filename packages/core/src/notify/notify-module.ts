@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { toE164 } from '../cart/contact-schema.js'
 import { OrdoError } from '../errors.js'
@@ -8,6 +9,7 @@ import { backoffDelay, describe } from '../events/outbox-relay.js'
 import { scheduleJob } from '../jobs/job-runner.js'
 import type { JobDefinition } from '../jobs/job-types.js'
 import type { Runtime } from '../runtime.js'
+import type { Database } from '../storage/database.js'
 import { newId } from '../storage/ids.js'
 import { runInTransaction, type UnitOfWork } from '../unit-of-work.js'
 import { parseInput, parseKey } from '../validation.js'
@@ -29,7 +31,7 @@ import {
   type NotifyRoute,
   type NotifyTemplates,
 } from './notify-templates.js'
-import type { CampaignResult, ConsentState, Message, NotifyApi, NotifyCallbackResult, NotifyConfig, NotifyRecipient } from './notify-types.js'
+import type { CampaignAudience, CampaignRecipient, CampaignResult, ConsentState, Message, NotifyApi, NotifyCallbackResult, NotifyConfig, NotifyRecipient } from './notify-types.js'
 import { SEND_SMS_JOB, SmsGatewayError, type SendMessagePayload, type SendSmsPayload, type SmsReply, type SmsStatusReport } from './sms-gateway.js'
 import { adaptersFromPlugins } from '../plugin/adapter-plugin.js'
 
@@ -44,6 +46,15 @@ export const SYNC_STATUSES_JOB = 'notify.sync-statuses'
 
 const STATUS_SYNC_WINDOW_MS = 3 * 24 * 3_600_000
 const PRE_HANDOVER = new Set(['pending', 'ready_to_ship', 'registered'])
+
+/** Resolves a campaign's audience (a CRM segment) to its recipients; the CRM module provides it, created after notify. */
+export type AudienceResolver = (db: Kysely<Database>, audience: CampaignAudience, now: Date) => Promise<CampaignRecipient[]>
+
+/** What the notify module is created with besides the runtime. */
+export interface NotifyModuleOptions {
+  /** Resolves `campaign({ audience })`; without it such campaigns are refused with `INVALID_CONFIG`. */
+  audience?: AudienceResolver | undefined
+}
 
 /** One message to queue: the recipient's address on its channel and what to render. */
 export interface QueueMessageInput {
@@ -73,9 +84,39 @@ export interface NotifyInternal {
   queue(uow: UnitOfWork, input: QueueMessageInput): Promise<string | null>
   /** Queues an order's SMS confirmation code (the code is masked in the stored text). */
   queueConfirmationCode(uow: UnitOfWork, input: { orderId: string; customerId: string | null; phone: string; number: string; code: string }): Promise<string | null>
+  /** Consent of these addresses (E.164 phones, lower-cased e-mails); an address never recorded is absent (no marketing, transactional messages go). */
+  consents(db: Kysely<Database>, addresses: readonly string[]): Promise<Map<string, AddressConsent>>
+  /** Records one address's consent (a field left out keeps its value); withdrawing marketing emits `notify.unsubscribed`. */
+  setConsent(uow: UnitOfWork, input: { address: string; channel: MessageChannel; customerId: string | null; marketing?: boolean | undefined; transactional?: boolean | undefined }): Promise<AddressConsent>
+  /** Moves a customer's messages and consent records to another customer (a CRM merge); returns how many of each moved. */
+  moveCustomer(uow: UnitOfWork, fromCustomerId: string, toCustomerId: string): Promise<{ messages: number; consents: number }>
+  /** A customer's messages created before `before` (epoch ms; null: now), newest first, at most `limit`: what a CRM timeline shows. */
+  forTimeline(db: Kysely<Database>, customerId: string, options: { before: number | null; limit: number }): Promise<Message[]>
+}
+
+/** What notify records about one address: marketing and transactional consent and the unsubscribe token. */
+export interface AddressConsent {
+  address: string
+  channel: MessageChannel
+  customerId: string | null
+  marketing: boolean
+  transactional: boolean
+  /** The token of its one-click unsubscribe link. */
+  unsubscribeToken: string
 }
 
 const registry = new WeakMap<Runtime, NotifyInternal>()
+
+function toAddressConsent(row: { address: string; channel: MessageChannel; customer_id: string | null; marketing: number; transactional: number; token: string }): AddressConsent {
+  return {
+    address: row.address,
+    channel: row.channel,
+    customerId: row.customer_id,
+    marketing: Number(row.marketing) === 1,
+    transactional: Number(row.transactional) !== 0,
+    unsubscribeToken: row.token,
+  }
+}
 
 /** Queues an order's confirmation code through the notify module of this engine. */
 export async function queueConfirmationCode(runtime: Runtime, uow: UnitOfWork, input: Parameters<NotifyInternal['queueConfirmationCode']>[1]): Promise<string | null> {
@@ -209,7 +250,7 @@ const variablesSchema = z.record(z.string(), z.string().max(2000))
  * durable handler that turns domain events into messages, the send jobs,
  * delivery statuses, consent and campaigns.
  */
-export function createNotifyModule(runtime: Runtime): {
+export function createNotifyModule(runtime: Runtime, options: NotifyModuleOptions = {}): {
   api: NotifyApi
   internal: NotifyInternal
   jobs: Record<string, JobDefinition<any>>
@@ -246,6 +287,11 @@ export function createNotifyModule(runtime: Runtime): {
   }
 
   async function queue(uow: UnitOfWork, input: QueueMessageInput): Promise<string | null> {
+    // A code the customer asked for goes even to an address that refused order messages.
+    if (input.kind === 'transactional' && input.source !== 'order.confirmation_code_requested') {
+      const consent = await consentRow(uow, input.recipient)
+      if (consent && Number(consent.transactional) === 0) return null
+    }
     let subject: string | null = null
     let text: string
     let html: string | null = null
@@ -472,7 +518,7 @@ export function createNotifyModule(runtime: Runtime): {
       else await uow.db.updateTable('ordo_notify_consent').set({ marketing: marketing ? 1 : 0, customer_id: customerId ?? existing.customer_id, updated_at: at }).where('address', '=', address).execute()
       return (await consentRow(uow, address))!
     }
-    const row = { address, channel, customer_id: customerId, marketing: marketing ? 1 : 0, token: randomBytes(24).toString('base64url'), updated_at: at }
+    const row = { address, channel, customer_id: customerId, marketing: marketing ? 1 : 0, transactional: 1, token: randomBytes(24).toString('base64url'), updated_at: at }
     await uow.db.insertInto('ordo_notify_consent').values(row).execute()
     return row
   }
@@ -646,6 +692,35 @@ export function createNotifyModule(runtime: Runtime): {
         notBefore: null,
       })
     },
+    async consents(db, addresses) {
+      const found = new Map<string, AddressConsent>()
+      for (let i = 0; i < addresses.length; i += 500) {
+        const rows = await db.selectFrom('ordo_notify_consent').selectAll().where('address', 'in', addresses.slice(i, i + 500)).execute()
+        for (const row of rows) found.set(row.address, toAddressConsent(row))
+      }
+      return found
+    },
+    async setConsent(uow, input) {
+      await upsertConsent(uow, input.address, input.channel, input.customerId, input.marketing)
+      const patch: { transactional?: number; customer_id?: string } = {}
+      if (input.transactional !== undefined) patch.transactional = input.transactional ? 1 : 0
+      if (input.customerId !== null) patch.customer_id = input.customerId
+      if (Object.keys(patch).length > 0) {
+        await uow.db.updateTable('ordo_notify_consent').set({ ...patch, updated_at: uow.now.getTime() }).where('address', '=', input.address).execute()
+      }
+      return toAddressConsent((await consentRow(uow, input.address))!)
+    },
+    async moveCustomer(uow, fromCustomerId, toCustomerId) {
+      const at = uow.now.getTime()
+      const messages = await uow.db.updateTable('ordo_message').set({ customer_id: toCustomerId, updated_at: at }).where('customer_id', '=', fromCustomerId).executeTakeFirst()
+      const consents = await uow.db.updateTable('ordo_notify_consent').set({ customer_id: toCustomerId, updated_at: at }).where('customer_id', '=', fromCustomerId).executeTakeFirst()
+      return { messages: Number(messages.numUpdatedRows), consents: Number(consents.numUpdatedRows) }
+    },
+    async forTimeline(db, customerId, options) {
+      let query = db.selectFrom('ordo_message').selectAll().where('customer_id', '=', customerId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit)
+      if (options.before !== null) query = query.where('created_at', '<', options.before)
+      return (await query.execute()).map(toMessage)
+    },
   }
   registry.set(runtime, internal)
 
@@ -673,11 +748,22 @@ export function createNotifyModule(runtime: Runtime): {
   })
   const campaignSchema = z.strictObject({
     template: z.string().min(1).max(100),
-    recipients: z.array(recipientSchema.extend({ variables: variablesSchema.optional() })).max(100_000),
+    recipients: z.array(recipientSchema.extend({ variables: variablesSchema.optional() })).max(100_000).optional(),
+    audience: z.strictObject({ segment: z.string().trim().min(1).max(64) }).optional(),
     channel: channelSchema.optional(),
     dryRun: z.boolean().optional(),
     throttlePerMinute: z.number().int().positive().max(100_000).optional(),
   })
+
+  async function resolveAudience(uow: UnitOfWork, audience: CampaignAudience): Promise<CampaignRecipient[]> {
+    const recipients = await options.audience!(uow.db, audience, uow.now)
+    if (recipients.length > 100_000) {
+      throw new OrdoError('VALIDATION', `Invalid input to notify.campaign: segment "${audience.segment}" has more than 100 000 members; split it.`, {
+        details: { command: 'notify.campaign', issues: [{ path: 'audience.segment', message: 'more than 100 000 members' }] },
+      })
+    }
+    return recipients
+  }
 
   const api: NotifyApi = {
     async messages(filter = {}) {
@@ -768,12 +854,21 @@ export function createNotifyModule(runtime: Runtime): {
 
     async campaign(input): Promise<CampaignResult> {
       const data = parseInput('notify.campaign', campaignSchema, input)
+      if ((data.recipients === undefined) === (data.audience === undefined)) {
+        throw new OrdoError('VALIDATION', 'Invalid input to notify.campaign: give recipients or an audience, not both.', {
+          details: { command: 'notify.campaign', issues: [{ path: 'recipients', message: 'give recipients or audience' }] },
+        })
+      }
+      if (data.audience && !options.audience) {
+        throw new OrdoError('INVALID_CONFIG', 'Campaigns to a segment need the CRM module, which resolves segments.', { details: { key: 'crm' } })
+      }
       if (!settings.templates[data.template]) throw new OrdoError('NOT_FOUND', `No template "${data.template}".`, { details: { template: data.template } })
       const perMinute = data.throttlePerMinute ?? 60
       return runInTransaction(runtime, async (uow) => {
-        const result: CampaignResult = { campaignId: data.dryRun ? null : newId(), dryRun: data.dryRun ?? false, total: data.recipients.length, queued: 0, skipped: { noConsent: 0, noAddress: 0, invalidAddress: 0 }, firstAt: null, lastAt: null }
-        const plan: { recipient: (typeof data.recipients)[number]; channel: MessageChannel; address: string; at: Date }[] = []
-        for (const recipient of data.recipients) {
+        const recipients = data.recipients ?? (await resolveAudience(uow, data.audience!))
+        const result: CampaignResult = { campaignId: data.dryRun ? null : newId(), dryRun: data.dryRun ?? false, total: recipients.length, queued: 0, skipped: { noConsent: 0, noAddress: 0, invalidAddress: 0 }, firstAt: null, lastAt: null }
+        const plan: { recipient: CampaignRecipient; channel: MessageChannel; address: string; at: Date }[] = []
+        for (const recipient of recipients) {
           const channel = data.channel ?? channelFor(recipient, undefined)
           const address = addressOf(recipient, channel)
           if (address === undefined) {
@@ -797,7 +892,7 @@ export function createNotifyModule(runtime: Runtime): {
           const missing = templateVariables(text).filter((v) => !given.has(v))
           if (missing.length > 0) {
             throw new OrdoError('VALIDATION', `Invalid input to notify.campaign: a recipient lacks the template variable {${missing[0]}}.`, {
-              details: { command: 'notify.campaign', issues: [{ path: `recipients.${data.recipients.indexOf(recipient)}.variables`, message: `missing ${missing.map((m) => `{${m}}`).join(', ')}` }] },
+              details: { command: 'notify.campaign', issues: [{ path: data.recipients ? `recipients.${recipients.indexOf(recipient)}.variables` : `audience.segment`, message: `missing ${missing.map((m) => `{${m}}`).join(', ')}` }] },
             })
           }
           const slot = new Date(uow.now.getTime() + Math.floor(plan.length / perMinute) * 60_000)

@@ -45,6 +45,8 @@ export interface NotifyConsentTable {
   customer_id: string | null
   /** 1: opted in to marketing; 0: not (or unsubscribed). */
   marketing: number
+  /** 1: order and account messages go to this address (the default); 0: the customer asked for none (confirmation codes they request still go). */
+  transactional: number
   token: string
   updated_at: number
 }
@@ -99,6 +101,12 @@ export const notifyMigrations: readonly OrdoMigration[] = [
         .addColumn('token', 'varchar(64)', (c) => c.notNull().unique())
         .addColumn('updated_at', COLUMN.time, (c) => c.notNull())
         .execute()
+    },
+  },
+  {
+    name: '0016_notify_transactional_consent',
+    async up({ db }) {
+      await db.schema.alterTable('ordo_notify_consent').addColumn('transactional', 'integer', (c) => c.notNull().defaultTo(1)).execute()
     },
   },
 ]

@@ -131,10 +131,25 @@ export interface CampaignRecipient extends NotifyRecipient {
   variables?: Record<string, string> | undefined
 }
 
-/** Input of `shop.notify.campaign()`. */
+/** Who a campaign goes to, instead of a recipient list: the members of a saved CRM segment (`shop.crm.saveSegment()`), with their contacts. */
+export interface CampaignAudience {
+  segment: string
+}
+
+/** Input of `shop.notify.campaign()`: give `recipients` or an `audience`, not both. */
 export interface CampaignInput {
   template: string
-  recipients: readonly CampaignRecipient[]
+  recipients?: readonly CampaignRecipient[] | undefined
+  /**
+   * A saved segment's members as the recipients, resolved when the campaign runs.
+   *
+   * @example
+   * ```ts
+   * await shop.crm.saveSegment({ code: 'lapsed', name: 'Lapsed buyers', filter: { lastOrder: { olderThanDays: 90 } } })
+   * await shop.notify.campaign({ template: 'come_back', audience: { segment: 'lapsed' } })
+   * ```
+   */
+  audience?: CampaignAudience | undefined
   /** @default 'sms' for recipients with a phone when an SMS gateway is configured, else 'email' */
   channel?: MessageChannel | undefined
   /** Count only; nothing is written. @default false */

@@ -6,7 +6,8 @@
  *
  * @module
  */
-export type { OrderApi, OrderDraft, OrderInternal } from './order-module.js'
+export type { OrderApi, OrderDraft, OrderInternal, OrderTimelineRow } from './order-module.js'
+export type { CustomerOrderStatsRow } from './order-module.js'
 export {
   DEFAULT_CANCELLATION_REASONS,
   DEFAULT_ORDER_MACHINE,

@@ -19,6 +19,8 @@ declare module '../events/domain-events.js' {
     'order.confirmation_code_requested': { orderId: string; phone: string; expiresAt: string }
     /** A call to the customer was logged. */
     'order.call_logged': { orderId: string; manager: string; outcome: CallOutcome }
+    /** An order's manager changed (`shop.orders.assignManager` or the CRM's automatic assignment of new orders); `managerId` null: unassigned. */
+    'order.manager_assigned': { orderId: string; managerId: string | null; previousManagerId: string | null; actor: string }
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
 import { z } from 'zod'
 import type { Address, ChannelAttribution } from '../cart/cart-types.js'
 import type { CatalogInternal } from '../catalog/catalog-module.js'
@@ -167,6 +167,43 @@ export interface OrderInternal {
   transition(uow: UnitOfWork, orderId: string, transition: string, request: { actor: string; reason?: string | null; note?: string | null }): Promise<Order>
   /** Adds to the goods value the customer refused at delivery (shipments' partial buyout); payments compare against total − refused. */
   addRefused(uow: UnitOfWork, orderId: string, amount: number): Promise<Order>
+  /** Attaches a guest order to a customer (CRM); false when the order already has one (it keeps it) or does not exist. */
+  setCustomer(uow: UnitOfWork, orderId: string, customerId: string): Promise<boolean>
+  /** Moves every order of `fromCustomerId` to `toCustomerId` (a CRM merge); returns how many moved. */
+  moveCustomer(uow: UnitOfWork, fromCustomerId: string, toCustomerId: string): Promise<number>
+  /** How many orders each customer has (absent: none). */
+  countByCustomer(db: Kysely<Database>, customerIds: readonly string[]): Promise<Map<string, number>>
+  /** A customer's orders placed before `before` (epoch ms), newest first, at most `limit`: what a CRM timeline shows. */
+  forTimeline(db: Kysely<Database>, customerId: string, options: { before: number | null; limit: number }): Promise<OrderTimelineRow[]>
+  /** Sets the order's manager inside the caller's unit of work, exactly as `shop.orders.assignManager` does (change record, `order.changed`); a no-op when it is already theirs. */
+  assignManager(uow: UnitOfWork, orderId: string, managerId: string | null, actor: string): Promise<Order>
+  /**
+   * A subquery of every customer with orders: `orders_count`, `spend` (Σ total − refused) and
+   * `last_order_at` over their orders not in the `cancel` group (0 / null when all were cancelled).
+   * CRM segments and RFM join it, so a page of members is one SQL query.
+   */
+  customerStatsQuery(db: Kysely<Database>): SelectQueryBuilder<any, any, CustomerOrderStatsRow>
+  /** A subquery of the customers who bought (in an order not in the `cancel` group) any of the products `productIds` selects. */
+  buyersQuery(db: Kysely<Database>, productIds: SelectQueryBuilder<any, any, { product_id: string }>): SelectQueryBuilder<any, any, { customer_id: string | null }>
+}
+
+/** A row of {@link OrderInternal.customerStatsQuery}; aggregates come back as strings on some databases. */
+export interface CustomerOrderStatsRow {
+  customer_id: string
+  orders_count: number | string
+  spend: number | string | null
+  last_order_at: number | string | null
+}
+
+/** An order as a customer's timeline shows it. */
+export interface OrderTimelineRow {
+  id: string
+  number: string
+  status: string
+  total: number
+  currency: string
+  /** Epoch ms. */
+  placedAt: number
 }
 
 interface OrderDeps {
@@ -676,6 +713,83 @@ export function createOrderModule(
       if (!row) return undefined
       return toOrder(machine(), row, (await loadLines(db, [row.id])).get(row.id) ?? [])
     },
+    async setCustomer(uow, orderId, customerId) {
+      // Conditional: an order that has a customer keeps it, and no other column is touched.
+      const result = await uow.db
+        .updateTable('ordo_order')
+        .set({ customer_id: customerId, updated_at: uow.now.getTime() })
+        .where('id', '=', orderId)
+        .where('customer_id', 'is', null)
+        .executeTakeFirst()
+      return affected(result) === 1
+    },
+    async moveCustomer(uow, fromCustomerId, toCustomerId) {
+      const result = await uow.db
+        .updateTable('ordo_order')
+        .set({ customer_id: toCustomerId, updated_at: uow.now.getTime() })
+        .where('customer_id', '=', fromCustomerId)
+        .executeTakeFirst()
+      return affected(result)
+    },
+    async countByCustomer(db, customerIds) {
+      const counts = new Map<string, number>()
+      if (customerIds.length === 0) return counts
+      const rows = await db
+        .selectFrom('ordo_order')
+        .select((eb) => ['customer_id', eb.fn.countAll<string | number>().as('n')])
+        .where('customer_id', 'in', [...customerIds])
+        .groupBy('customer_id')
+        .execute()
+      for (const r of rows) if (r.customer_id !== null) counts.set(r.customer_id, Number(r.n))
+      return counts
+    },
+    async forTimeline(db, customerId, options) {
+      let query = db
+        .selectFrom('ordo_order')
+        .select(['id', 'number', 'status', 'total', 'currency', 'placed_at'])
+        .where('customer_id', '=', customerId)
+        .orderBy('placed_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(options.limit)
+      if (options.before !== null) query = query.where('placed_at', '<', options.before)
+      const rows = await query.execute()
+      return rows.map((r) => ({ id: r.id, number: r.number, status: r.status, total: Number(r.total), currency: r.currency, placedAt: Number(r.placed_at) }))
+    },
+    async assignManager(uow, orderId, managerId, actor) {
+      const { row, lines } = await loadOrder(uow.db, orderId)
+      if (row.manager_id === managerId) return toOrder(machine(), row, lines)
+      const saved = await saveRow(uow, row, { manager_id: managerId })
+      const totals = totalsOfRow(row)
+      await recordChange(uow, saved, 'manager_assigned', { from: row.manager_id, to: managerId }, totals, totals, actor)
+      uow.emit({ type: 'order.manager_assigned', aggregateId: row.id, data: { orderId: row.id, managerId, previousManagerId: row.manager_id, actor } })
+      return toOrder(machine(), saved, lines)
+    },
+    customerStatsQuery(db) {
+      const cancelled = statesInGroup(machine(), 'cancel')
+      const live = (column: string) =>
+        cancelled.length === 0 ? sql.ref(column) : sql`case when status in (${sql.join(cancelled)}) then null else ${sql.ref(column)} end`
+      return db
+        .selectFrom('ordo_order')
+        .where('customer_id', 'is not', null)
+        .groupBy('customer_id')
+        .select([
+          sql<string>`customer_id`.as('customer_id'),
+          sql<number | string>`count(${live('id')})`.as('orders_count'),
+          sql<number | string | null>`sum(${live('total')} - ${live('refused_total')})`.as('spend'),
+          sql<number | string | null>`max(${live('placed_at')})`.as('last_order_at'),
+        ])
+    },
+    buyersQuery(db, productIds) {
+      const cancelled = statesInGroup(machine(), 'cancel')
+      let query = db
+        .selectFrom('ordo_order_line')
+        .innerJoin('ordo_order', 'ordo_order.id', 'ordo_order_line.order_id')
+        .select('ordo_order.customer_id')
+        .where('ordo_order.customer_id', 'is not', null)
+        .where('ordo_order_line.product_id', 'in', productIds)
+      if (cancelled.length > 0) query = query.where('ordo_order.status', 'not in', cancelled)
+      return query
+    },
   }
 
   // ------------------------------------------------------------------ api
@@ -958,6 +1072,7 @@ export function createOrderModule(
         const saved = await saveRow(uow, row, { manager_id: data.managerId })
         const totals = totalsOfRow(row)
         await recordChange(uow, saved, 'manager_assigned', { from: row.manager_id, to: data.managerId }, totals, totals, data.actor)
+        uow.emit({ type: 'order.manager_assigned', aggregateId: row.id, data: { orderId: row.id, managerId: data.managerId, previousManagerId: row.manager_id, actor: data.actor } })
         return toOrder(machine(), saved, lines)
       })
     },

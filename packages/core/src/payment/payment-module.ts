@@ -280,7 +280,8 @@ export function createPaymentModule(
       refunded: next.refunded,
       ...(next.status === 'authorized' && row.authorized_at === null ? { authorized_at: uow.now.getTime() } : {}),
     })
-    if (!changed) return saved
+    // No money moved: no receipt, and the order's payment state (what afterMoney acts on) is what it was.
+    if (!changed || (next.captured === current.captured && next.refunded === current.refunded)) return saved
     const order = await loadOrder(uow.db, row.order_id)
     const mode = receiptMode(row)
     if (next.captured > current.captured) {
@@ -436,15 +437,16 @@ export function createPaymentModule(
   }
 
   /** Calls the provider for a pending operation with its stored key, then records the answer. Used right after the operation is written and again by `reconcile` after a crash. */
-  async function runOperation(op: PaymentOperationTable, context: { returnUrl?: string | null } = {}): Promise<PaymentTable> {
-    const row = await loadPayment(runtime.db, op.payment_id)
+  async function runOperation(op: PaymentOperationTable, context: { returnUrl?: string | null; payment?: PaymentTable; order?: Order } = {}): Promise<PaymentTable> {
+    // The caller that just wrote the payment (and read its order) in a committed transaction hands them over.
+    const row = context.payment?.id === op.payment_id ? context.payment : await loadPayment(runtime.db, op.payment_id)
     const provider = providerOf(row)
     const target = { provider, operation: op.kind, operationId: op.id, paymentId: row.id }
     const key = op.provider_key
     try {
       switch (op.kind) {
         case 'create': {
-          const order = await loadOrder(runtime.db, row.order_id)
+          const order = context.order?.id === row.order_id ? context.order : await loadOrder(runtime.db, row.order_id)
           const request = createRequest(row, order, context.returnUrl ?? (op.reason || null), methodsByCode.get(row.method))
           const state = await callProvider(runtime, settings, { ...target, request }, (signal) => provider.createPayment(request, { signal, idempotencyKey: key }))
           return await runInTransaction(runtime, async (uow) => {
@@ -716,16 +718,15 @@ export function createPaymentModule(
         if (pending) return toPayment(await runOperation(pending, { returnUrl: data.returnUrl ?? null }))
         return toPayment(earlier)
       }
-      const { row, op } = await runInTransaction(runtime, async (uow) => {
+      const { row, op, order } = await runInTransaction(runtime, async (uow) => {
         const order = await loadOrder(uow.db, orderId)
         checkCurrency(data.currency, order.currency, 'payments.start')
         const orderMachine = runtime.machines.get('order')?.machine
         if (orderMachine?.states[order.status]?.final) {
           throw new OrdoError('NOT_ALLOWED_IN_STATE', `Order ${order.number} is "${order.status}"; it takes no more payments.`, { details: { orderId, state: order.status, capability: 'payable' } })
         }
-        const { state } = await orderPayments(uow.db, order)
-        const open = await uow.db.selectFrom('ordo_payment').select(['amount']).where('order_id', '=', orderId).where('status', 'in', [...OPEN]).execute()
-        const expected = open.reduce((s, r) => s + Number(r.amount), 0)
+        const { state, payments } = await orderPayments(uow.db, order)
+        const expected = payments.filter((p) => OPEN.includes(p.status)).reduce((s, p) => s + p.amount, 0)
         const amount = data.amount ?? state.due - expected
         if (amount <= 0) {
           throw new OrdoError('VALIDATION', `Invalid input to payments.start: order ${order.number} owes nothing more (due ${state.due}, ${expected} in open payments); pass an amount to take more.`, {
@@ -762,10 +763,10 @@ export function createPaymentModule(
         uow.emit({ type: 'payment.created', aggregateId: row.id, data: { paymentId: row.id, orderId: order.id, method: method.code, amount, currency: order.currency } })
         // The provider's key is stored before the provider is called: a crash-and-retry sends the same key.
         const op = row.provider_id ? await addOperation(uow, row, { kind: 'create', amount, idempotencyKey: null, actor: 'customer', reason: data.returnUrl ?? null }) : null
-        return { row, op }
+        return { row, op, order }
       })
       if (!op) return toPayment(row)
-      return toPayment(await runOperation(op, { returnUrl: data.returnUrl ?? null }))
+      return toPayment(await runOperation(op, { returnUrl: data.returnUrl ?? null, payment: row, order }))
     },
 
     async capture(paymentIdInput, input) {
@@ -945,11 +946,12 @@ export function createPaymentModule(
         return { response: parsed.response, outcome: 'rejected', paymentId: null }
       }
       const event = parsed.event
-      const seen = await runtime.db.selectFrom('ordo_payment_webhook').select(['payment_id']).where('provider_id', '=', providerId).where('event_id', '=', event.eventId).executeTakeFirst()
-      if (seen) return { response: parsed.response, outcome: 'duplicate', paymentId: seen.payment_id }
       let row = await runtime.db.selectFrom('ordo_payment').selectAll().where('provider_id', '=', providerId).where('provider_payment_id', '=', event.providerPaymentId).executeTakeFirst()
       let fetched: ProviderPaymentState | null = null
       if (provider.capabilities.webhookVerification === 'refetch' || !row) {
+        // A duplicate is answered before the provider is asked; otherwise the insert below tells it, in the transaction.
+        const seen = await runtime.db.selectFrom('ordo_payment_webhook').select(['payment_id']).where('provider_id', '=', providerId).where('event_id', '=', event.eventId).executeTakeFirst()
+        if (seen) return { response: parsed.response, outcome: 'duplicate', paymentId: seen.payment_id }
         const target = { provider, operation: 'get', operationId: null, paymentId: row?.id ?? null, request: { providerPaymentId: event.providerPaymentId } }
         fetched = await callProvider(runtime, settings, target, (signal) => provider.getPayment(event.providerPaymentId, { signal }))
         if (!row && fetched.metadata.paymentId) row = await runtime.db.selectFrom('ordo_payment').selectAll().where('id', '=', fetched.metadata.paymentId).where('provider_id', '=', providerId).executeTakeFirst()

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
-import type { CatalogInternal, PricedVariant } from '../catalog/catalog-module.js'
+import type { CatalogInternal, PricedVariant, VariantSummary } from '../catalog/catalog-module.js'
 import { OrdoError } from '../errors.js'
 import { isCurrencyCode } from '../money/currency.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
@@ -76,6 +76,8 @@ export interface PriceCartInput {
   pointsRedeemed?: number
   /** The payment method's code: its configured fee or discount is priced in. @default none */
   paymentMethod?: string | null
+  /** Variant summaries the caller already read in this unit of work, by variant id: not read again. @default none */
+  variants?: ReadonlyMap<string, VariantSummary>
 }
 
 const MAX_QUOTE_LINES = 500
@@ -139,7 +141,7 @@ export function createPricingModule(
               channel: context.channel?.source ?? null,
               customerGroups: context.customerGroups,
               at: context.at,
-            }),
+            }, input.variants),
         deps.promotions.loadForPricing(db, { at: context.at, couponCodes: context.couponCodes, customerId: context.customerId }),
       ])
       const unknown = variantIds.filter((id) => !variants.has(id))

@@ -115,6 +115,8 @@ export interface PromotionsInternal {
    * commit together.
    */
   createPersonalCoupon(uow: UnitOfWork, input: { promotionId: string; validTo: number | null }): Promise<{ id: string; code: string }>
+  /** Moves a customer's recorded promotion and coupon uses to another customer (a CRM merge), so per-customer limits count both; returns how many moved. */
+  moveCustomerUsage(uow: UnitOfWork, fromCustomerId: string, toCustomerId: string): Promise<number>
 }
 
 const usageSchema = z.strictObject({
@@ -135,6 +137,10 @@ export function createPromotionsModule(runtime: Runtime): { api: PromotionsApi; 
     checkCoupon: async (db, code, options) => checkCouponCode(db, code.trim().toUpperCase(), options),
     recordUsage: async (uow, usage) => recordUsage(runtime.storage.capabilities, uow, parseInput('promotions.recordUsage', usageSchema, usage)),
     releaseUsage: async (uow, orderId) => releaseUsage(runtime.storage.capabilities, uow, parseInput('promotions.releaseUsage', z.string().min(1).max(64), orderId)),
+    async moveCustomerUsage(uow, fromCustomerId, toCustomerId) {
+      const result = await uow.db.updateTable('ordo_promotion_usage').set({ customer_key: toCustomerId }).where('customer_key', '=', fromCustomerId).executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
     async whyNoCoupons(db, promotionId) {
       const row = await db.selectFrom('ordo_promotion').select(['name', 'requires_coupon', 'archived_at']).where('id', '=', promotionId).executeTakeFirst()
       if (row === undefined) return { code: 'NOT_FOUND', message: `no promotion "${promotionId}"` }

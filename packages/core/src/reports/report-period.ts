@@ -1,0 +1,101 @@
+import { TZDate } from '@date-fns/tz'
+import { startOfDay, startOfMonth, startOfWeek, addDays, addMonths, addWeeks, format } from 'date-fns'
+import { z } from 'zod'
+
+/** How a report groups its rows in time. */
+export const REPORT_GROUPINGS = ['day', 'week', 'month'] as const
+/** How a report groups its rows in time: by calendar day, ISO week (Monday first) or month, in the report's time zone. */
+export type ReportGrouping = (typeof REPORT_GROUPINGS)[number]
+
+/** The period every report takes: `[from, to)` as instants, the time zone calendar days are counted in, and the grouping. */
+export interface ReportPeriodInput {
+  /** First instant included (a `Date` or ISO text). */
+  from: Date | string
+  /** First instant not included. */
+  to: Date | string
+  /** IANA time zone the days, weeks and months are cut in; default `UTC`. */
+  timeZone?: string
+  /** Default `day`. */
+  groupBy?: ReportGrouping
+}
+
+/** A parsed report period: epoch milliseconds and a valid time zone. */
+export interface ReportPeriod {
+  from: number
+  to: number
+  timeZone: string
+  groupBy: ReportGrouping
+}
+
+function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The zod schema of {@link ReportPeriodInput}, resolving to a {@link ReportPeriod}. */
+export const reportPeriodSchema = z
+  .object({
+    from: z.union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()]),
+    to: z.union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()]),
+    timeZone: z.string().refine(validTimeZone, 'unknown IANA time zone').default('UTC'),
+    groupBy: z.enum(REPORT_GROUPINGS).default('day'),
+  })
+  .strict()
+  .transform((p, ctx): ReportPeriod => {
+    const from = new Date(p.from).getTime()
+    const to = new Date(p.to).getTime()
+    if (!(to > from)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' })
+    return { from, to, timeZone: p.timeZone, groupBy: p.groupBy }
+  })
+
+/** The start (epoch ms) of the bucket an instant falls in, in the period's time zone. */
+export function bucketStart(at: number, period: Pick<ReportPeriod, 'timeZone' | 'groupBy'>): number {
+  const local = new TZDate(at, period.timeZone)
+  const start =
+    period.groupBy === 'day' ? startOfDay(local) : period.groupBy === 'week' ? startOfWeek(local, { weekStartsOn: 1 }) : startOfMonth(local)
+  return start.getTime()
+}
+
+/** The label of the bucket an instant falls in: `2026-03-01` for a day or a week (its Monday), `2026-03` for a month. */
+export function bucketLabel(at: number, period: Pick<ReportPeriod, 'timeZone' | 'groupBy'>): string {
+  const start = new TZDate(bucketStart(at, period), period.timeZone)
+  return format(start, period.groupBy === 'month' ? 'yyyy-MM' : 'yyyy-MM-dd')
+}
+
+/** Every bucket label of the period in order, so a report shows empty days as zero rows instead of leaving them out. */
+export function bucketLabels(period: ReportPeriod): string[] {
+  const labels: string[] = []
+  let at = new TZDate(bucketStart(period.from, period), period.timeZone)
+  while (at.getTime() < period.to) {
+    labels.push(format(at, period.groupBy === 'month' ? 'yyyy-MM' : 'yyyy-MM-dd'))
+    at = period.groupBy === 'day' ? addDays(at, 1) : period.groupBy === 'week' ? addWeeks(at, 1) : addMonths(at, 1)
+  }
+  return labels
+}
+
+/** A share as a fraction rounded to four decimals; 0 when the whole is 0. */
+export function ratio(part: number, whole: number): number {
+  return whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000
+}
+
+/**
+ * Writes rows as CSV (RFC 4180: comma separated, CRLF line ends, fields with
+ * commas, quotes or line breaks quoted). Columns are the keys of the first row
+ * unless given. Text that a spreadsheet would run as a formula (starting with
+ * `=`, `+`, `-`, `@`, a tab or a carriage return — UTM tags and names come from
+ * visitors) is prefixed with `'`; numbers are written as they are.
+ */
+export function toCsv(rows: readonly Record<string, unknown>[], columns?: readonly string[]): string {
+  const cols = columns ?? (rows[0] ? Object.keys(rows[0]) : [])
+  const cell = (value: unknown): string => {
+    if (value === null || value === undefined) return ''
+    let text = value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value)
+    if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+  }
+  return [cols.map(cell).join(','), ...rows.map((row) => cols.map((c) => cell(row[c])).join(','))].join('\r\n') + '\r\n'
+}

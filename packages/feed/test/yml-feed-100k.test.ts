@@ -1,0 +1,136 @@
+// A 100k-variant catalog as YML, streamed to a file in bounded memory, then
+// parsed back with the same offer count. SQLite only: seeding 100k variants
+// is the slow part, and bounded memory is a property of the writer, not of
+// the database.
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { createCommerce, type CatalogImportRow, type Commerce } from '@ordo/core'
+import { sqliteStorage } from '@ordo/storage-sqlite'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { ymlFeed } from '../src/index.js'
+import { checkYml } from './format-check.js'
+
+const VARIANTS = 100_000
+const SIZES = ['S', 'M', 'L', 'XL'] as const
+const MB = 1024 * 1024
+
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+
+function* rows(count: number): Generator<CatalogImportRow> {
+  for (let i = 0; i < count; i++) {
+    const p = Math.floor(i / SIZES.length)
+    const size = SIZES[i % SIZES.length]!
+    yield {
+      handle: `product-${p}`,
+      name: `Футболка модель ${p}`,
+      description: 'Хлопковая футболка прямого кроя & с круглым вырезом.',
+      categories: [`category-${p % 20}`],
+      attributes: { brand: `Бренд ${p % 30}`, cotton: 95 },
+      vatRate: 'vat22',
+      paymentSubject: 'commodity',
+      images: [`https://cdn.example/p/${p}.jpg`],
+      sku: `SKU-${p}-${size}`,
+      variantName: size,
+      variantAttributes: { size },
+      barcodes: [String(4_600_000_000_000 + i)],
+      weightGrams: 180 + (i % 40),
+      dimensions: { lengthMm: 300, widthMm: 200, heightMm: 20 },
+      prices: [{ priceList: 'base-RUB', amount: 99_000 + (p % 100) * 1000, ...(i % 3 === 0 ? { compareAt: 150_000 + (p % 100) * 1000 } : {}) }],
+    }
+  }
+}
+
+let dir: string
+let shop: Commerce
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ordo-feed-100k-'))
+  shop = await createCommerce({ storage: sqliteStorage({ filename: join(dir, 'shop.db') }), currency: 'RUB' })
+  for (let c = 0; c < 20; c++) {
+    const parent = c < 5 ? undefined : (await shop.catalog.categoryTree()).find((n) => n.slug === `category-${c % 5}`)?.id
+    await shop.catalog.createCategory({ slug: `category-${c}`, name: `Категория ${c}`, ...(parent ? { parentId: parent } : {}) })
+  }
+  await shop.catalog.defineAttribute({ code: 'brand', name: 'Бренд', type: 'text' })
+  await shop.catalog.defineAttribute({ code: 'size', name: 'Размер', type: 'option', options: [...SIZES] })
+  await shop.catalog.defineAttribute({ code: 'cotton', name: 'Хлопок', type: 'number', unit: '%' })
+  const result = await shop.catalog.import(rows(VARIANTS), { batchSize: 2000 })
+  expect(result.imported).toBe(VARIANTS)
+  const warehouse = await shop.inventory.createLocation({ code: 'main', name: 'Склад', type: 'warehouse' })
+  const first = await shop.catalog.listOffers({ limit: 10 })
+  for (const offer of first.items) await shop.inventory.receive({ variantId: offer.variantId, locationId: warehouse.id, delta: 4, key: `seed-${offer.sku}` })
+}, 600_000)
+
+afterAll(async () => {
+  await shop?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+test('100k offers stream in bounded memory and parse back with the same count', async () => {
+  const feed = ymlFeed(shop, { name: 'Футболки', company: 'ООО «Футболки»', url: 'https://shop.example', pageSize: 1000 })
+
+  // First pass: into a sink that keeps nothing. Every few chunks a full GC
+  // runs and the heap still in use is sampled: what the writer retains, not
+  // garbage waiting to be collected.
+  gc()
+  const before = process.memoryUsage()
+  const retained: number[] = []
+  let peakRss = before.rss
+  let bytes = 0
+  let chunks = 0
+  const started = performance.now()
+  for await (const chunk of feed) {
+    bytes += Buffer.byteLength(chunk)
+    if (++chunks % 5 === 0) {
+      gc()
+      const now = process.memoryUsage()
+      retained.push((now.heapUsed - before.heapUsed) / MB)
+      peakRss = Math.max(peakRss, now.rss)
+    }
+  }
+  const seconds = (performance.now() - started) / 1000
+  const documentMb = bytes / MB
+  const maxRetained = Math.max(...retained)
+  const rssGrowth = (peakRss - before.rss) / MB
+  console.log(
+    `YML 100k: ${documentMb.toFixed(1)} MB in ${chunks} chunks, ${Math.round(VARIANTS / seconds)} offers/s; ` +
+      `heap retained at most +${maxRetained.toFixed(1)} MB, peak RSS +${rssGrowth.toFixed(1)} MB`,
+  )
+  expect(feed.stats).toEqual({ offers: VARIANTS, skipped: 0 })
+  expect(documentMb).toBeGreaterThan(50)
+  // What streaming holds is a page, not the document: a small fraction of
+  // it, and no more at the end than a fifth of the way in.
+  expect(maxRetained).toBeLessThan(documentMb / 5)
+  const early = retained[Math.floor(retained.length / 5)]!
+  expect(retained[retained.length - 1]! - early).toBeLessThan(4)
+  expect(rssGrowth).toBeLessThan(documentMb / 2)
+
+  // Second pass: to a file through pipe(), then parsed back.
+  const file = join(dir, 'yml.xml')
+  await feed.pipe(createWriteStream(file))
+  expect(statSync(file).size).toBe(bytes)
+  const { doc, problems } = checkYml(readFileSync(file, 'utf8'))
+  expect(problems).toEqual([])
+  const offers: any[] = doc.yml_catalog.shop.offers.offer
+  expect(offers).toHaveLength(VARIANTS)
+  expect(new Set(offers.map((o) => o['@_id'])).size).toBe(VARIANTS)
+  expect(offers.filter((o) => o['@_available'] === 'true')).toHaveLength(10)
+  expect(offers.filter((o) => o.oldprice !== undefined)).toHaveLength(Math.ceil(VARIANTS / 3))
+}, 600_000)
+
+test('a consumer that stops early stops the reads', async () => {
+  const feed = ymlFeed(shop, { name: 'Футболки', company: 'ООО «Футболки»', url: 'https://shop.example', pageSize: 100 })
+  let chunks = 0
+  const sink = new Writable({
+    write(_chunk, _encoding, done) {
+      chunks++
+      done(chunks === 3 ? new Error('disk full') : null)
+    },
+  })
+  await expect(feed.pipe(sink)).rejects.toThrow('disk full')
+  expect(feed.stats.offers).toBeLessThanOrEqual(300)
+})
