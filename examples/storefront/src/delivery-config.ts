@@ -35,6 +35,12 @@ export function deliveryConfig(couriers: Courier[]): DeliveryConfig {
   }
 }
 
+/** What the customer kept of a parcel at the (fake) carrier, by SKU: a partial buyout. */
+export interface DemoKept {
+  sku: string
+  quantity: number
+}
+
 /** The carriers of the demo shop, and in demo mode the fakes they talk to. */
 export interface DemoCouriers {
   couriers: Courier[]
@@ -42,8 +48,9 @@ export interface DemoCouriers {
    * Demo mode: moves a carrier's shipment on at the fake carrier (as if the
    * parcel travelled); undefined with real carriers. Returns the status webhook
    * the carrier would post, for carriers that push them (CDEK), else null.
+   * With `partially_delivered`, `kept` says what the customer kept.
    */
-  advance?: (shipment: Shipment, status: CarrierStatus) => Promise<WebhookRequest | null>
+  advance?: (shipment: Shipment, status: CarrierStatus, kept?: DemoKept[]) => Promise<WebhookRequest | null>
   /** Where the fakes listen, for the start-up message; empty with real carriers. */
   fakeOrigins: string[]
   close(): Promise<void>
@@ -95,10 +102,10 @@ export async function startCouriers(env: Record<string, string | undefined>, opt
     fakeOrigins: Object.values(fakes).map((f) => new URL(f.url).origin),
     ...(Object.keys(fakes).length > 0
       ? {
-          advance: async (shipment: Shipment, status: CarrierStatus) => {
+          advance: async (shipment: Shipment, status: CarrierStatus, kept?: DemoKept[]) => {
             const fake = fakes[shipment.carrier]
             if (!fake || !shipment.carrierShipmentId) throw new Error(`Shipment ${shipment.number} is not at a demo carrier.`)
-            await fake.control.advance({ carrierShipmentId: shipment.carrierShipmentId, trackingNumber: shipment.trackingNumber }, status)
+            await fake.control.advance({ carrierShipmentId: shipment.carrierShipmentId, trackingNumber: shipment.trackingNumber }, status, kept ? { kept } : undefined)
             return fake === cdekFake ? cdekFake.orderStatusWebhook(shipment.carrierShipmentId) : null
           },
         }

@@ -1,32 +1,16 @@
 import type { DeliveryChoice, DeliveryMethodType, DeliveryOption, DeliveryQuote, DeliveryServices, PickupPoint, Shipment, ShipmentEvent, ShipmentStatus } from '@ordo/core'
 import { isOrdoError, SHIPMENT_MACHINE } from '@ordo/core'
 import { rub } from './format.js'
+import { locale, t } from './i18n.js'
 
-/** How each delivery kind is titled on the checkout page, in the order they are shown. */
-export const METHOD_TITLES: Record<DeliveryMethodType, string> = {
-  courier_door: 'Курьером до двери',
-  pickup_point: 'В пункт выдачи',
-  parcel_locker: 'В постамат',
-  showroom_pickup: 'Самовывоз из шоурума',
-  post: 'Почтой в отделение',
-}
+/** The delivery kinds in the order the checkout page shows them. */
+export const METHOD_ORDER: readonly DeliveryMethodType[] = ['courier_door', 'pickup_point', 'parcel_locker', 'showroom_pickup', 'post']
 
-/** Shipment statuses in Russian. */
-export const SHIPMENT_STATUS: Record<ShipmentStatus, string> = {
-  pending: 'ожидает сборки',
-  ready_to_ship: 'собран',
-  registered: 'передан в службу доставки',
-  handed_over: 'у службы доставки',
-  in_transit: 'в пути',
-  at_pickup_point: 'ожидает получения',
-  delivered: 'доставлен',
-  partially_delivered: 'выкуплен частично',
-  refused: 'отказ',
-  returning: 'возвращается',
-  returned: 'возвращён на склад',
-  lost: 'утерян',
-  cancelled: 'отменён',
-}
+/** How a delivery kind is titled on the checkout page, in the request's language. */
+export const methodTitle = (type: DeliveryMethodType) => t(`method.${type}`)
+
+/** A shipment status in the request's language. */
+export const shipmentStatus = (status: ShipmentStatus) => t(`shipment.${status}`)
 
 // What the customer reads when a delivery choice is refused, by the engine's reason.
 const UNAVAILABLE: Record<string, string> = {
@@ -45,7 +29,7 @@ const UNAVAILABLE: Record<string, string> = {
 
 /** A refused delivery, payment or checkout step as the customer should read it (the engine's own words kept in brackets). */
 export function userMessage(error: unknown): string {
-  if (!isOrdoError(error)) return String(error)
+  if (!isOrdoError(error)) return error instanceof Error ? error.message : String(error)
   const reason = typeof error.details?.reason === 'string' ? error.details.reason : null
   if (error.code === 'DELIVERY_UNAVAILABLE' && reason && UNAVAILABLE[reason]) return `${UNAVAILABLE[reason]} (${error.message})`
   if (error.code === 'PAYMENT_METHOD_UNAVAILABLE' && /cash on delivery/.test(error.message)) return `${UNAVAILABLE.cod_not_accepted} (${error.message})`
@@ -55,7 +39,7 @@ export function userMessage(error: unknown): string {
 
 /** `2026-03-12` → `12 марта`. */
 export function day(iso: string): string {
-  return new Date(`${iso}T00:00:00Z`).toLocaleDateString('ru-RU', { day: 'numeric', month: 'long', timeZone: 'UTC' })
+  return new Date(`${iso}T00:00:00Z`).toLocaleDateString(locale(), { day: 'numeric', month: 'long', timeZone: 'UTC' })
 }
 
 function dates(estimate: { from: string; to: string }): string {
@@ -63,8 +47,8 @@ function dates(estimate: { from: string; to: string }): string {
 }
 
 function accepts(services: DeliveryServices): string {
-  const list = [services.cod ? 'наличные' : null, services.card ? 'карта' : null, services.tryOn ? 'примерка' : null, services.partialBuyout ? 'частичный выкуп' : null]
-  return list.filter(Boolean).join(', ') || 'только предоплата'
+  const list = [services.cod ? t('delivery.cash') : null, services.card ? t('delivery.card') : null, services.tryOn ? t('delivery.tryOnShort') : null, services.partialBuyout ? t('delivery.partial') : null]
+  return list.filter(Boolean).join(', ') || t('delivery.prepaidOnly')
 }
 
 function PointChoice(props: { point: PickupPoint; checked: boolean }) {
@@ -73,8 +57,8 @@ function PointChoice(props: { point: PickupPoint; checked: boolean }) {
     <label style="display:block;margin:4px 0">
       <input type="radio" name="pickupPointId" value={p.id} checked={props.checked} required /> <strong>{p.name}</strong>, {p.address.line}
       {p.workingHours ? <span class="muted"> · {p.workingHours}</span> : null}
-      <span class="muted"> · принимает: {accepts(p.services)}</span>
-      {p.services.cod ? null : <span class="muted" data-no-cod={p.id}> · без наложенного платежа</span>}
+      <span class="muted"> · {t('delivery.accepts', { list: accepts(p.services) })}</span>
+      {p.services.cod ? null : <span class="muted" data-no-cod={p.id}> · {t('delivery.noCod')}</span>}
     </label>
   )
 }
@@ -89,18 +73,18 @@ function OptionForm(props: { option: DeliveryOption; city: string; postalCode: s
       <input type="hidden" name="city" value={props.city} />
       <input type="hidden" name="postalCode" value={props.postalCode} />
       <div>
-        <strong>{option.carrierName}</strong> — {option.name}: <span class="price">{option.price === 0 ? 'бесплатно' : rub(option.price)}</span>
-        <span class="muted"> · {option.methodType === 'showroom_pickup' ? 'можно забрать' : 'доставим'} {dates(option.estimate)}</span>
+        <strong>{option.carrierName}</strong> — {option.name}: <span class="price">{option.price === 0 ? t('delivery.free') : rub(option.price)}</span>
+        <span class="muted"> · {option.methodType === 'showroom_pickup' ? t('delivery.canPickUp') : t('delivery.willDeliver')} {dates(option.estimate)}</span>
       </div>
-      {needsAddress ? <input name="street" placeholder="Улица, дом, квартира" value={props.street} required style="width:100%;margin-top:6px" /> : null}
+      {needsAddress ? <input name="street" placeholder={t('delivery.street')} value={props.street} required style="width:100%;margin-top:6px" /> : null}
       {option.slots ? (
         <label style="display:block;margin-top:6px">
-          Когда привезти{' '}
+          {t('delivery.when')}{' '}
           <select name="slot" required>
             {option.slots.map((s) => (
               <option value={s.id} disabled={s.left <= 0} selected={chosen?.slot?.id === s.id}>
                 {day(s.date)}, {s.from}–{s.to}
-                {s.left <= 0 ? ' (занято)' : ''}
+                {s.left <= 0 ? t('delivery.busy') : ''}
               </option>
             ))}
           </select>
@@ -115,10 +99,10 @@ function OptionForm(props: { option: DeliveryOption; city: string; postalCode: s
       ) : null}
       {option.services.tryOn && option.methodType !== 'showroom_pickup' ? (
         <label style="display:block;margin-top:6px">
-          <input type="checkbox" name="tryOn" value="on" checked={isChosen && chosen?.tryOn} /> С примеркой: оплатите только то, что подошло
+          <input type="checkbox" name="tryOn" value="on" checked={isChosen && chosen?.tryOn} /> {t('delivery.tryOn')}
         </label>
       ) : null}
-      <button style="margin-top:6px">{isChosen ? 'Выбрано ✓ изменить' : 'Выбрать'}</button>
+      <button style="margin-top:6px">{isChosen ? t('delivery.chosen') : t('delivery.choose')}</button>
     </form>
   )
 }
@@ -132,20 +116,20 @@ export function DeliveryPicker(props: { quote: DeliveryQuote | null; city: strin
   const options = quote?.options.filter((o) => !seen.has(o.id) && seen.add(o.id)) ?? []
   return (
     <section class="card" style="margin-top:24px" id="delivery">
-      <h2 style="margin-top:0">Доставка</h2>
+      <h2 style="margin-top:0">{t('delivery.title')}</h2>
       <form method="get" action="/cart#delivery">
-        <input name="city" placeholder="Город" value={props.city} required /> <input name="postalCode" placeholder="Индекс (необязательно)" value={props.postalCode} />{' '}
-        <button>Показать способы доставки</button>
+        <input name="city" placeholder={t('delivery.city')} value={props.city} required /> <input name="postalCode" placeholder={t('delivery.postalCode')} value={props.postalCode} />{' '}
+        <button>{t('delivery.showOptions')}</button>
       </form>
       {props.chosen ? <ChosenDelivery choice={props.chosen} /> : null}
       {quote ? (
         <>
-          {options.length === 0 ? <p>В этот город мы пока не доставляем.</p> : null}
-          {(Object.keys(METHOD_TITLES) as DeliveryMethodType[]).map((type) => {
+          {options.length === 0 ? <p>{t('delivery.none')}</p> : null}
+          {METHOD_ORDER.map((type) => {
             const ofType = options.filter((o) => o.methodType === type)
             return ofType.length === 0 ? null : (
               <div data-method={type}>
-                <h3>{METHOD_TITLES[type]}</h3>
+                <h3>{methodTitle(type)}</h3>
                 {ofType.map((option) => (
                   <OptionForm option={option} city={props.city} postalCode={props.postalCode} street={props.street} chosen={props.chosen} />
                 ))}
@@ -154,10 +138,10 @@ export function DeliveryPicker(props: { quote: DeliveryQuote | null; city: strin
           })}
           {quote.failures.map((f) => (
             <p class="muted" data-failed={f.carrier} title={f.reason}>
-              {props.carrierNames[f.carrier] ?? f.carrier} сейчас не отвечает, её варианты не показаны.
+              {t('delivery.failed', { carrier: props.carrierNames[f.carrier] ?? f.carrier })}
             </p>
           ))}
-          {quote.failures.length > 0 && !props.postalCode ? <p class="muted">Укажите индекс: некоторым службам доставки он нужен для расчёта.</p> : null}
+          {quote.failures.length > 0 && !props.postalCode ? <p class="muted">{t('delivery.needPostal')}</p> : null}
         </>
       ) : null}
     </section>
@@ -170,10 +154,10 @@ export function ChosenDelivery(props: { choice: DeliveryChoice }) {
   const where = c.pickupPoint ? `${c.pickupPoint.name}, ${c.pickupPoint.address.city}, ${c.pickupPoint.address.line}` : c.address ? [c.address.city, c.address.street].filter(Boolean).join(', ') : ''
   return (
     <p data-chosen={c.optionId}>
-      Доставка: <strong>{c.carrierName}</strong>, {c.name}
+      {t('delivery.chosenLabel')}: <strong>{c.carrierName}</strong>, {c.name}
       {where ? ` — ${where}` : ''}
       {c.slot ? `, ${day(c.slot.date)} ${c.slot.from}–${c.slot.to}` : ''}
-      {c.tryOn ? ', с примеркой' : ''}. {c.price === 0 ? 'Бесплатно' : rub(c.price)}, {dates(c.estimate)}.
+      {c.tryOn ? `, ${t('delivery.withTryOn')}` : ''}. {c.price === 0 ? t('delivery.freeCapital') : rub(c.price)}, {dates(c.estimate)}.
     </p>
   )
 }
@@ -183,7 +167,7 @@ function History(props: { events: ShipmentEvent[]; raw: boolean }) {
     <ol>
       {props.events.map((e) => (
         <li>
-          {e.at.toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' })}: <strong>{SHIPMENT_STATUS[e.status]}</strong>
+          {e.at.toLocaleString(locale(), { timeZone: 'Europe/Moscow' })}: <strong>{shipmentStatus(e.status)}</strong>
           {e.description ? ` — ${e.description}` : ''}
           {props.raw ? (
             <span class="muted">
@@ -202,15 +186,15 @@ export function ShipmentsForCustomer(props: { shipments: { shipment: Shipment; h
   if (props.shipments.length === 0) return null
   return (
     <>
-      <h2>Доставка</h2>
+      <h2>{t('delivery.title')}</h2>
       {props.shipments.map(({ shipment: s, history }) => (
         <div class="card" style="margin-bottom:12px" data-shipment={s.number}>
           <div>
-            {s.direction === 'return' ? 'Возврат' : 'Отправление'} № {s.number}: {props.carrierNames[s.carrier] ?? s.carrier} —{' '}
-            <strong data-shipment-status={s.status}>{SHIPMENT_STATUS[s.status]}</strong>
+            {s.direction === 'return' ? t('delivery.return') : t('delivery.parcel')} № {s.number}: {props.carrierNames[s.carrier] ?? s.carrier} —{' '}
+            <strong data-shipment-status={s.status}>{shipmentStatus(s.status)}</strong>
           </div>
-          {s.trackingNumber ? <div>Трек-номер: <strong>{s.trackingNumber}</strong></div> : null}
-          {s.pickupPoint ? <div class="muted">{s.pickupPoint.name}, {s.pickupPoint.address.line}{s.storageUntil ? `, хранится до ${s.storageUntil.toLocaleDateString('ru-RU', { timeZone: 'Europe/Moscow' })}` : ''}</div> : null}
+          {s.trackingNumber ? <div>{t('delivery.tracking')}: <strong>{s.trackingNumber}</strong></div> : null}
+          {s.pickupPoint ? <div class="muted">{s.pickupPoint.name}, {s.pickupPoint.address.line}{s.storageUntil ? `, ${t('delivery.keptUntil', { date: s.storageUntil.toLocaleDateString(locale(), { timeZone: 'Europe/Moscow' }) })}` : ''}</div> : null}
           {s.slot ? <div class="muted">{day(s.slot.date)}, {s.slot.from}–{s.slot.to}</div> : null}
           <History events={history} raw={false} />
         </div>
@@ -243,7 +227,7 @@ export function ShipmentPanel(props: { shipment: Shipment; history: ShipmentEven
   return (
     <div class="card" style="margin-bottom:16px" data-shipment={s.number}>
       <h3 style="margin-top:0">
-        {s.direction === 'return' ? 'Возврат' : 'Отправление'} {s.number} · {props.carrierName} · <span data-shipment-status={s.status}>{SHIPMENT_STATUS[s.status]}</span>
+        {s.direction === 'return' ? 'Возврат' : 'Отправление'} {s.number} · {props.carrierName} · <span data-shipment-status={s.status}>{shipmentStatus(s.status)}</span>
         {s.rawStatus ? <span class="muted"> [{s.rawStatus}]</span> : null}
       </h3>
       <p style="margin:0">
@@ -270,7 +254,7 @@ export function ShipmentPanel(props: { shipment: Shipment; history: ShipmentEven
           </a>
         ) : null}
       </div>
-      {carrier && props.demo && s.carrierShipmentId && s.direction === 'outbound' && !['delivered', 'returned', 'cancelled', 'lost'].includes(s.status) ? (
+      {carrier && props.demo && s.carrierShipmentId && s.direction === 'outbound' && !['delivered', 'partially_delivered', 'returned', 'cancelled', 'lost'].includes(s.status) ? (
         <form method="post" action={`/admin/shipments/${s.id}/demo-advance`} style="margin:8px 0">
           <span class="muted">Демо: в {props.carrierName} посылка </span>
           <select name="status">
@@ -305,6 +289,17 @@ export function ShipmentPanel(props: { shipment: Shipment; history: ShipmentEven
           ))}
         </tbody>
       </table>
+      {carrier && props.demo && s.carrierShipmentId && s.services.partialBuyout && outcomeOpen ? (
+        <form method="post" action={`/admin/shipments/${s.id}/demo-partial`} style="margin-top:8px" data-demo-partial>
+          <strong>Демо: частичный выкуп в {props.carrierName}:</strong>{' '}
+          {s.lines.map((l) => (
+            <label style="margin-right:12px">
+              {l.sku}: выкуплено <input type="number" name={`kept:${l.orderLineId}`} value={String(l.quantity)} min="0" max={String(l.quantity)} style="width:60px" />
+            </label>
+          ))}
+          <button>Перевозчик сообщает о выкупе</button>
+        </form>
+      ) : null}
       {outcomeOpen ? (
         <form method="post" action={`/admin/shipments/${s.id}/outcome`} style="margin-top:8px">
           <strong>Результат вручения:</strong>{' '}

@@ -13,12 +13,3 @@ export const DEMO_LOYALTY = {
   maxRedeemBasisPoints: 3000,
 } as const satisfies LoyaltyConfig
 
-/**
- * The customer id of whoever gives this phone at checkout (E.164, as
- * `carts.setContact` normalises it). The demo has no accounts: the phone is
- * the customer, so the same phone on the next order finds its points. A real
- * shop would confirm the phone (an SMS code) before showing or spending them.
- */
-export function customerIdFor(e164Phone: string): string {
-  return `phone:${e164Phone}`
-}

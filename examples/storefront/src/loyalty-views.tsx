@@ -1,12 +1,14 @@
 import type { Cart, LoyaltyBalance, LoyaltyConfig, LoyaltyEntry, Message, Order } from '@ordo/core'
 import { isOrdoError, LOYALTY_DISCOUNT_SOURCE } from '@ordo/core'
 import { rub } from './format.js'
+import { currentLang, locale, t, tOr } from './i18n.js'
 
-const when = (at: Date) => at.toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' })
-const date = (at: Date) => at.toLocaleDateString('ru-RU', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Moscow' })
+const when = (at: Date) => at.toLocaleString(locale(), { timeZone: 'Europe/Moscow' })
+const date = (at: Date) => at.toLocaleDateString(locale(), { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Moscow' })
 
-/** `1 балл`, `2 балла`, `5 баллов`. */
+/** `1 балл`, `2 балла`, `5 баллов` (`1 point`, `5 points` in English). */
 export function points(n: number): string {
+  if (currentLang() === 'en') return `${n} ${Math.abs(n) === 1 ? 'point' : 'points'}`
   const abs = Math.abs(n)
   const last = abs % 10
   const word = abs % 100 >= 11 && abs % 100 <= 14 ? 'баллов' : last === 1 ? 'балл' : last >= 2 && last <= 4 ? 'балла' : 'баллов'
@@ -41,7 +43,7 @@ export function redeemCap(cart: Cart, loyalty: LoyaltyConfig): number {
 export function pointsError(error: unknown): string {
   if (isOrdoError(error, 'LOYALTY_INSUFFICIENT')) {
     const available = Number(error.details?.available ?? 0)
-    return `Недостаточно баллов: доступно ${points(available)}.`
+    return t('points.insufficient', { points: points(available) })
   }
   if (isOrdoError(error)) return error.message
   return String(error)
@@ -54,9 +56,9 @@ export function CartPoints(props: { cart: Cart; balance: LoyaltyBalance | null; 
   if (!cart.customerId || !balance) {
     return (
       <form method="post" action="/cart/customer" class="card" style="margin-top:16px;max-width:520px" data-points="guest">
-        <strong>Бонусные баллы.</strong> Укажите телефон, чтобы увидеть и потратить свои баллы.
+        <strong>{t('points.title')}.</strong> {t('points.guest')}
         <div style="margin-top:8px">
-          <input name="phone" placeholder="Телефон" value={cart.contact.phone ?? ''} required /> <button>Показать баллы</button>
+          <input name="phone" placeholder={t('points.phone')} value={cart.contact.phone ?? ''} required /> <button>{t('points.show')}</button>
         </div>
       </form>
     )
@@ -65,20 +67,20 @@ export function CartPoints(props: { cart: Cart; balance: LoyaltyBalance | null; 
   const max = Math.min(cap, balance.active)
   return (
     <form method="post" action="/cart/points" class="card" style="margin-top:16px;max-width:520px" data-points-available={balance.active} data-points-cap={cap}>
-      <strong>Бонусные баллы</strong> <span class="muted">({cart.contact.phone})</span>
+      <strong>{t('points.title')}</strong> <span class="muted">({cart.contact.phone})</span>
       <div>
-        Доступно: <strong>{points(balance.active)}</strong>
-        {balance.pending > 0 ? <span class="muted"> · ещё {points(balance.pending)} станут доступны после окончания срока возврата</span> : null}
+        {t('points.available')}: <strong>{points(balance.active)}</strong>
+        {balance.pending > 0 ? <span class="muted"> · {t('points.pendingMore', { points: points(balance.pending) })}</span> : null}
       </div>
       <div class="muted">
-        1 балл = {rub(loyalty.pointValue ?? 100)}. Баллами можно оплатить до {percent} % стоимости товаров: в этой корзине не больше {points(cap)}.
+        {t('points.rule', { value: rub(loyalty.pointValue ?? 100), percent, cap: points(cap) })}
       </div>
-      {cart.pointsRedeemed > 0 ? <div data-points-redeemed={cart.pointsRedeemed}>Списываем {points(cart.pointsRedeemed)}.</div> : null}
+      {cart.pointsRedeemed > 0 ? <div data-points-redeemed={cart.pointsRedeemed}>{t('points.redeeming', { points: points(cart.pointsRedeemed) })}</div> : null}
       <div style="margin-top:8px">
-        <input type="number" name="points" min="0" value={String(cart.pointsRedeemed || max)} style="width:110px" /> <button>Списать баллы</button>
+        <input type="number" name="points" min="0" value={String(cart.pointsRedeemed || max)} style="width:110px" /> <button>{t('points.spend')}</button>
         {cart.pointsRedeemed > 0 ? (
           <button name="points" value="0">
-            Не списывать
+            {t('points.dontSpend')}
           </button>
         ) : null}
       </div>
@@ -95,66 +97,55 @@ export function OrderPoints(props: { order: Order; entries: LoyaltyEntry[]; bala
   const pending = earned.find((e) => e.status === 'pending')
   return (
     <div class="card" style="margin:16px 0">
-      <h2 style="margin-top:0">Бонусные баллы</h2>
+      <h2 style="margin-top:0">{t('points.title')}</h2>
       {spent.map((e) => (
         <div data-points-spent={-e.points}>
-          Оплачено баллами: {points(-e.points)}
-          {e.status === 'released' ? <span class="muted"> (возвращены: заказ отменён)</span> : null}
+          {t('points.paidWith', { points: points(-e.points) })}
+          {e.status === 'released' ? <span class="muted"> ({t('points.releasedCancelled')})</span> : null}
         </div>
       ))}
       {earned.length > 0 ? (
         <div data-points-earned={earnedPoints} data-points-status={earned[0]!.status}>
-          За заказ начислено: <strong>{points(earnedPoints)}</strong>
+          {t('points.earned')}: <strong>{points(earnedPoints)}</strong>
           {pending?.activatesAt ? (
-            <span class="muted"> — станут доступны {date(pending.activatesAt)}</span>
+            <span class="muted"> — {t('points.activeFrom', { date: date(pending.activatesAt) })}</span>
           ) : (
-            <span class="muted"> — {earned[0]!.status === 'active' ? 'уже доступны' : (ENTRY_STATUS[earned[0]!.status] ?? earned[0]!.status)}</span>
+            <span class="muted"> — {earned[0]!.status === 'active' ? t('points.alreadyActive') : entryStatus(earned[0]!.status)}</span>
           )}
         </div>
       ) : order.group === 'complete' ? (
-        <div class="muted">Баллы за заказ начисляются…</div>
+        <div class="muted">{t('points.earning')}</div>
       ) : (
         <div class="muted">
-          После получения заказа начислим {(loyalty.earnBasisPoints / 100).toLocaleString('ru-RU')} % стоимости товаров баллами.
+          {t('points.willEarn', { percent: (loyalty.earnBasisPoints / 100).toLocaleString(locale()) })}
         </div>
       )}
       <div style="margin-top:8px" data-balance-active={balance.active} data-balance-pending={balance.pending}>
-        Ваши баллы: доступно <strong>{points(balance.active)}</strong>
-        {balance.pending > 0 ? `, ожидают ${points(balance.pending)}` : ''}
-        {balance.held > 0 ? `, зарезервировано заказами ${points(balance.held)}` : ''}. <a href={props.statementUrl}>История баллов</a>
+        {t('points.yours')} <strong>{points(balance.active)}</strong>
+        {balance.pending > 0 ? `, ${t('points.pendingShort', { points: points(balance.pending) })}` : ''}
+        {balance.held > 0 ? `, ${t('points.heldShort', { points: points(balance.held) })}` : ''}. <a href={props.statementUrl}>{t('points.history')}</a>
       </div>
     </div>
   )
 }
 
-const ENTRY_KIND: Record<string, string> = { earn: 'начисление', spend: 'списание', expire: 'сгорание', reverse: 'возврат товара', adjust: 'корректировка' }
-const ENTRY_STATUS: Record<string, string> = {
-  pending: 'ожидает',
-  active: 'доступны',
-  partly_spent: 'потрачены частично',
-  spent: 'потрачены',
-  expired: 'сгорели',
-  reversed: 'списаны',
-  held: 'зарезервированы',
-  committed: 'списаны',
-  released: 'возвращены',
-  posted: 'проведено',
-}
+/** A points entry's status in the request's language. */
+const entryStatus = (status: string) => tOr(`entryStatus.${status}`, status)
 
 /** A customer's points statement: every entry, newest first. */
 export function Statement(props: { entries: LoyaltyEntry[]; orderNumbers: Map<string, string> }) {
-  if (props.entries.length === 0) return <p class="muted">Операций с баллами пока нет.</p>
+  if (props.entries.length === 0) return <p class="muted">{t('points.none')}</p>
   return (
     <table>
       <thead>
         <tr>
-          <th>Дата</th>
-          <th>Операция</th>
-          <th>Заказ</th>
-          <th class="num">Баллы</th>
-          <th>Статус</th>
-          <th>Доступны с</th>
-          <th>Сгорят</th>
+          <th>{t('points.date')}</th>
+          <th>{t('points.operation')}</th>
+          <th>{t('points.order')}</th>
+          <th class="num">{t('points.points')}</th>
+          <th>{t('points.status')}</th>
+          <th>{t('points.from')}</th>
+          <th>{t('points.expires')}</th>
         </tr>
       </thead>
       <tbody>
@@ -162,12 +153,12 @@ export function Statement(props: { entries: LoyaltyEntry[]; orderNumbers: Map<st
           <tr data-entry={e.kind}>
             <td>{when(e.createdAt)}</td>
             <td>
-              {ENTRY_KIND[e.kind] ?? e.kind}
+              {tOr(`entry.${e.kind}`, e.kind)}
               {e.reason ? <span class="muted"> ({e.reason})</span> : null}
             </td>
             <td>{e.orderId ? (props.orderNumbers.get(e.orderId) ?? '—') : '—'}</td>
             <td class="num">{e.points > 0 ? `+${e.points}` : e.points}</td>
-            <td data-entry-status={e.status}>{ENTRY_STATUS[e.status] ?? e.status}</td>
+            <td data-entry-status={e.status}>{entryStatus(e.status)}</td>
             <td>{e.activatesAt ? date(e.activatesAt) : ''}</td>
             <td>{e.expiresAt ? date(e.expiresAt) : ''}</td>
           </tr>

@@ -7,6 +7,7 @@ import { createApp } from './app.js'
 import { deliveryConfig, startCouriers } from './delivery-config.js'
 import { demoClock } from './demo-clock.js'
 import { DEMO_LOYALTY } from './loyalty-config.js'
+import { DEMO_SELLER, demoPaymentMethods } from './payment-config.js'
 import { seedDemoShop } from './seed.js'
 import { notifyConfig, startSms } from './sms-config.js'
 
@@ -38,11 +39,8 @@ const shop = await createCommerce({
   notify: notifyConfig(sms.gateway),
   payments: {
     providers: [provider],
-    methods: [
-      { code: 'card', type: 'card_online', label: 'Картой онлайн (ЮKassa)', provider: provider.id },
-      { code: 'cash_on_delivery', type: 'cash_on_delivery', label: 'Наложенный платёж' },
-      { code: 'pay_at_pickup', type: 'pay_at_pickup', label: 'При получении в шоуруме' },
-    ],
+    methods: demoPaymentMethods(provider.id),
+    seller: DEMO_SELLER,
   },
   delivery: {
     ...deliveryConfig(carriers.couriers),
@@ -74,8 +72,8 @@ const app = createApp(shop, {
   // status webhook, which we deliver here (Russian Post is polled).
   ...(carriers.advance
     ? {
-        advanceDemoShipment: async (shipment, status) => {
-          const webhook = await carriers.advance!(shipment, status)
+        advanceDemoShipment: async (shipment, status, kept) => {
+          const webhook = await carriers.advance!(shipment, status, kept)
           if (webhook) await shop.shipments.handleWebhook(shipment.carrier, webhook)
         },
       }

@@ -9,7 +9,7 @@ function random(seed: number) {
   }
 }
 
-const COLORS = { white: 'белый', black: 'чёрный', blue: 'синий', grey: 'серый', green: 'зелёный', red: 'красный' } as const
+const COLORS = { white: 'белый', black: 'чёрный', blue: 'синий', grey: 'серый', green: 'зелёный', red: 'красный', beige: 'бежевый', navy: 'тёмно-синий' } as const
 type Color = keyof typeof COLORS
 
 interface Model {
@@ -42,12 +42,24 @@ const MODELS: readonly Model[] = [
   { handle: 'beanie', name: 'Шапка Beanie', category: 'caps', price: 89_000, sizes: ['M'], colors: ['black', 'grey', 'red'], material: 'шерсть 30%', weightGrams: 80 },
   { handle: 'tote-bag', name: 'Сумка-шоппер', category: 'bags', price: 69_000, sizes: ['M'], colors: ['white', 'black'], material: 'канвас', weightGrams: 200, dropship: true },
   { handle: 'backpack', name: 'Рюкзак City', category: 'bags', price: 389_000, sizes: ['M'], colors: ['black', 'grey'], material: 'кордура', weightGrams: 900, dropship: true },
+  // Listed after the first fifteen so that their seeded stock, rolled in this order, stays the same.
+  { handle: 'shirt-oxford', name: 'Рубашка Oxford', category: 'shirts', price: 349_000, sizes: ALL_SIZES, colors: ['white', 'blue', 'navy', 'beige'], material: 'хлопок оксфорд', weightGrams: 300 },
+  { handle: 'shirt-flannel', name: 'Рубашка Flannel', category: 'shirts', price: 389_000, oldPrice: 429_000, sizes: ['S', 'M', 'L', 'XL'], colors: ['red', 'navy', 'grey'], material: 'фланель', weightGrams: 340 },
+  { handle: 'sweater-knit', name: 'Свитер Knit', category: 'hoodies', price: 559_000, sizes: ['XS', 'S', 'M', 'L', 'XL'], colors: ['beige', 'navy', 'grey', 'white'], material: 'шерсть 50%, хлопок 50%', weightGrams: 520 },
+  { handle: 'chinos', name: 'Брюки Chino', category: 'trousers', price: 449_000, sizes: ['S', 'M', 'L', 'XL', 'XXL'], colors: ['beige', 'navy', 'black'], material: 'хлопок твил', weightGrams: 560 },
+  { handle: 'cargo', name: 'Брюки Cargo', category: 'trousers', price: 479_000, sizes: ['S', 'M', 'L', 'XL'], colors: ['black', 'beige'], material: 'рипстоп', weightGrams: 620 },
+  { handle: 'shorts-chino', name: 'Шорты Chino', category: 'trousers', price: 259_000, sizes: ALL_SIZES, colors: ['beige', 'navy', 'white'], material: 'хлопок', weightGrams: 300 },
+  { handle: 'windbreaker', name: 'Ветровка Windbreaker', category: 'outerwear', price: 689_000, sizes: ['S', 'M', 'L', 'XL', 'XXL'], colors: ['black', 'navy', 'beige'], material: 'нейлон', weightGrams: 450 },
+  { handle: 'puffer', name: 'Пуховик Puffer', category: 'outerwear', price: 1_290_000, oldPrice: 1_590_000, sizes: ['S', 'M', 'L', 'XL'], colors: ['black', 'beige', 'navy'], material: 'полиэстер, пух 80%', weightGrams: 1100 },
+  { handle: 'dress-midi', name: 'Платье Midi', category: 'dresses', price: 499_000, sizes: ['XS', 'S', 'M', 'L'], colors: ['black', 'beige', 'navy', 'white'], material: 'вискоза', weightGrams: 320 },
+  { handle: 'skirt-pleated', name: 'Юбка плиссе', category: 'dresses', price: 369_000, sizes: ['XS', 'S', 'M', 'L'], colors: ['black', 'beige', 'grey'], material: 'полиэстер', weightGrams: 280 },
 ]
 
 /**
  * Fills an empty shop with the demo clothing store: categories, attributes,
- * a couple of hundred SKUs with prices, stock in two warehouses and a
- * showroom, a drop-ship supplier, and a few promotions. Does nothing when the
+ * about three hundred SKUs in sizes and colours with prices, stock in two
+ * warehouses and a showroom, a drop-ship supplier (bags), and a few
+ * promotions. Does nothing when the
  * catalog already has products. Returns what it created.
  */
 export async function seedDemoShop(shop: Commerce): Promise<{ products: number; skus: number } | undefined> {
@@ -59,7 +71,11 @@ export async function seedDemoShop(shop: Commerce): Promise<{ products: number; 
   const categories = [
     { slug: 'tees', name: 'Футболки', parentId: clothing.id },
     { slug: 'hoodies', name: 'Худи и свитшоты', parentId: clothing.id },
+    { slug: 'shirts', name: 'Рубашки', parentId: clothing.id },
     { slug: 'jeans', name: 'Джинсы', parentId: clothing.id },
+    { slug: 'trousers', name: 'Брюки и шорты', parentId: clothing.id },
+    { slug: 'outerwear', name: 'Верхняя одежда', parentId: clothing.id },
+    { slug: 'dresses', name: 'Платья и юбки', parentId: clothing.id },
     { slug: 'socks', name: 'Носки', parentId: clothing.id },
     { slug: 'caps', name: 'Головные уборы', parentId: accessories.id },
     { slug: 'bags', name: 'Сумки и рюкзаки', parentId: accessories.id },
@@ -101,14 +117,17 @@ export async function seedDemoShop(shop: Commerce): Promise<{ products: number; 
   const spb = await shop.inventory.createLocation({ code: 'spb', name: 'Склад Санкт-Петербург', type: 'warehouse', regions: ['spb', 'len'], priority: 2 })
   const showroom = await shop.inventory.createLocation({ code: 'showroom', name: 'Шоурум на Покровке', type: 'showroom', pickup: true, regions: ['msk'], priority: 3 })
   const supplier = await shop.inventory.createLocation({ code: 'bags-supplier', name: 'Поставщик сумок (дропшиппинг)', type: 'supplier', unlimited: true, leadTimeDays: 3 })
-  await shop.catalog.createSupplier({ name: 'ООО «Сумки Оптом»', taxId: '7701234567', leadTimeDays: 3, minimumOrder: 1_000_000 })
+  const bagsSupplier = await shop.catalog.createSupplier({ name: 'ООО «Сумки Оптом»', taxId: '7701234567', leadTimeDays: 3, minimumOrder: 1_000_000 })
 
   const roll = random(42)
   const skus = rows.map((r) => r.sku)
   const variants = await Promise.all(skus.map((sku) => shop.catalog.getVariantBySku(sku)))
   for (const variant of variants) {
     if (!variant) continue
-    if (MODELS.find((m) => m.handle === variant.product.handle)?.dropship) {
+    const model = MODELS.find((m) => m.handle === variant.product.handle)
+    if (model?.dropship) {
+      // Shipped by the supplier straight to the customer: listed with its article and cost there.
+      await shop.catalog.linkSupplierVariant({ supplierId: bagsSupplier.id, variantId: variant.id, supplierSku: `SO-${variant.sku}`, cost: Math.round(model.price * 0.45) })
       await shop.inventory.adjust({ variantId: variant.id, locationId: supplier.id, delta: 1, reason: 'receipt', key: `seed:${variant.sku}:supplier` })
       continue
     }

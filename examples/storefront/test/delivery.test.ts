@@ -5,12 +5,13 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createApp } from '../src/app.js'
 import { deliveryConfig, startCouriers, type DemoCouriers } from '../src/delivery-config.js'
 import { seedDemoShop } from '../src/seed.js'
+import { CookieJar } from './cookie-jar.js'
 
 let shop: Commerce
 let clock: TestClock
 let carriers: DemoCouriers
 let app: ReturnType<typeof createApp>
-let cookie = ''
+const jar = new CookieJar()
 
 beforeAll(async () => {
   // Tuesday 10 March 2026, 12:00 in Moscow: before the cut-off, the day after a holiday.
@@ -38,9 +39,8 @@ afterAll(async () => {
 })
 
 async function request(path: string, init: RequestInit = {}) {
-  const response = await app.request(path, { ...init, headers: { ...(init.headers ?? {}), cookie }, redirect: 'manual' })
-  const set = response.headers.get('set-cookie')
-  if (set) cookie = set.split(';')[0]!
+  const response = await app.request(path, { ...init, headers: { ...(init.headers ?? {}), cookie: jar.header() }, redirect: 'manual' })
+  jar.store(response)
   return response
 }
 const page = async (path: string) => (await request(path)).text()
@@ -54,7 +54,7 @@ const follow = async (response: Response) => {
 
 /** A fresh cart (a new cookie) with these items. */
 async function newCart(items: [string, number][]) {
-  cookie = ''
+  jar.clear()
   for (const [sku, quantity] of items) await post('/cart/add', { sku, quantity: String(quantity) })
 }
 async function checkout(payment: string, key: string) {
@@ -67,7 +67,7 @@ async function place(payment: string, key: string) {
   expect(location).toMatch(/^\/orders\//)
   return { order: (await shop.orders.get(location.split('/').pop()!))!, page: await page(location) }
 }
-const cartId = () => decodeURIComponent(cookie.split('=')[1]!)
+const cartId = () => decodeURIComponent(jar.get('ordo_cart')!)
 async function optionOf(methodType: string, carrier: string, city = 'Москва') {
   const quote = await shop.delivery.quote(cartId(), { city })
   return quote.options.find((o) => o.methodType === methodType && o.carrier === carrier)!

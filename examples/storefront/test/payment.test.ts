@@ -5,11 +5,12 @@ import { startYooKassaFake, type YooKassaFake } from '@ordo/testing'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createApp } from '../src/app.js'
 import { seedDemoShop } from '../src/seed.js'
+import { CookieJar } from './cookie-jar.js'
 
 let shop: Commerce
 let fake: YooKassaFake
 let app: ReturnType<typeof createApp>
-let cookie = ''
+const jar = new CookieJar()
 
 beforeAll(async () => {
   fake = await startYooKassaFake()
@@ -39,9 +40,8 @@ afterAll(async () => {
 })
 
 async function request(path: string, init: RequestInit = {}) {
-  const response = await app.request(path, { ...init, headers: { ...(init.headers ?? {}), cookie }, redirect: 'manual' })
-  const set = response.headers.get('set-cookie')
-  if (set) cookie = set.split(';')[0]!
+  const response = await app.request(path, { ...init, headers: { ...(init.headers ?? {}), cookie: jar.header() }, redirect: 'manual' })
+  jar.store(response)
   return response
 }
 const post = (path: string, form: Record<string, string>) =>

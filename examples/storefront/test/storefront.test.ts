@@ -3,23 +3,23 @@ import { sqliteStorage } from '@ordo/storage-sqlite'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createApp } from '../src/app.js'
 import { seedDemoShop } from '../src/seed.js'
+import { CookieJar } from './cookie-jar.js'
 
 let shop: Commerce
 let app: ReturnType<typeof createApp>
-let cookie = ''
+const jar = new CookieJar()
 
 beforeAll(async () => {
   shop = await createCommerce({ storage: sqliteStorage({ filename: ':memory:' }), currency: 'RUB' })
-  expect(await seedDemoShop(shop)).toMatchObject({ products: 15 })
+  expect(await seedDemoShop(shop)).toMatchObject({ products: 25, skus: 292 })
   expect(await seedDemoShop(shop)).toBeUndefined()
   app = createApp(shop)
 })
 afterAll(() => shop.close())
 
 async function request(path: string, init: RequestInit = {}) {
-  const response = await app.request(path, { ...init, headers: { ...(init.headers ?? {}), cookie }, redirect: 'manual' })
-  const set = response.headers.get('set-cookie')
-  if (set) cookie = set.split(';')[0]!
+  const response = await app.request(path, { ...init, headers: { ...(init.headers ?? {}), cookie: jar.header() }, redirect: 'manual' })
+  jar.store(response)
   return response
 }
 const post = (path: string, form: Record<string, string>) =>
