@@ -77,7 +77,7 @@ describeEachDialect('loyalty', ({ database }) => {
     // 5 % of 10 000.00 ₽ = 500.00 ₽ = 500 points of 1 ₽, delivery not counted.
     expect(await shop.loyalty.balance(customer)).toEqual({ customerId: customer, active: 0, pending: 500, held: 0, debt: 0, total: 500 })
     const earned = (await shop.events.forAggregate(customer)).find((e) => e.type === 'loyalty.points_earned')!
-    expect(earned.data).toMatchObject({ orderId: first.id, points: 500, activatesAt: new Date(clock.now().getTime() + 14 * DAY).toISOString() })
+    expect(earned.data).toMatchObject({ orderId: first.id, points: 500, balance: 500, activatesAt: new Date(clock.now().getTime() + 14 * DAY).toISOString() })
 
     // Not a day early.
     clock.advance(14 * DAY - 60_000)

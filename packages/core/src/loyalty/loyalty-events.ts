@@ -1,7 +1,7 @@
 declare module '../events/domain-events.js' {
   interface DomainEventMap {
-    /** Points were earned on a completed order; they stay pending until `activatesAt`. */
-    'loyalty.points_earned': { customerId: string; orderId: string; entryId: string; points: number; activatesAt: string }
+    /** Points were earned on a completed order; they stay pending until `activatesAt`. `balance`: the points the customer has now, pending ones (these among them) included. */
+    'loyalty.points_earned': { customerId: string; orderId: string; entryId: string; points: number; activatesAt: string; balance: number }
     /** Pending points became spendable; they expire at `expiresAt`. */
     'loyalty.points_activated': { customerId: string; entryId: string; orderId: string | null; points: number; expiresAt: string }
     /** Points will expire soon (sent once per credit, `warnDaysBefore` ahead): notify the customer. */

@@ -277,10 +277,11 @@ export function createLoyaltyModule(
       const externalId = `order:${orderId}:earn`
       const entry = await ledger.credit(uow, { customerId, kind: 'earn', points, pending: true, orderId, externalId, reason: `order ${order.number}` })
       if (entry.created) {
+        const balance = await ledger.balance(uow.db, customerId, uow.now)
         uow.emit({
           type: 'loyalty.points_earned',
           aggregateId: customerId,
-          data: { customerId, orderId, entryId: entry.id, points, activatesAt: new Date(Number(entry.activates_at)).toISOString() },
+          data: { customerId, orderId, entryId: entry.id, points, activatesAt: new Date(Number(entry.activates_at)).toISOString(), balance: balance.active + balance.pending },
         })
       } else await ledger.regrant(uow, { customerId, orderId, points })
     }
