@@ -315,7 +315,11 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
   async function customerFor(contact: Cart['contact'] & { phone: string }): Promise<string> {
     const { phone, name, email } = contact
     const found = await shop.customers.findByContact({ phone })
-    if (found) return found.mergedInto ?? found.id
+    if (found) {
+      // Known by the phone alone so far (points looked up in the cart): checkout gives the name.
+      if (found.name === null && name) await shop.customers.update(found.id, { name, actor: 'customer' })
+      return found.id
+    }
     try {
       return (await shop.customers.create({ phones: [phone], ...(email ? { emails: [email] } : {}), ...(name ? { name } : {}), actor: 'customer' })).id
     } catch (error) {

@@ -270,7 +270,9 @@ export function registerCustomerPages(app: Hono, shop: Commerce, options: { loya
             <h3>Звонок</h3>
             <select name="direction">
               {CALL_DIRECTIONS.map((d) => (
-                <option value={d}>{DIRECTION_LABELS[d]}</option>
+                <option value={d} selected={d === 'out'}>
+                  {DIRECTION_LABELS[d]}
+                </option>
               ))}
             </select>
             <select name="outcome">

@@ -19,7 +19,7 @@ const STYLE = `
   .board{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:14px;margin-top:12px} .board h2{font-size:17px;margin:0 0 4px} .order-card{margin-top:10px;font-size:14px} .order-card .transitions{margin-top:6px} .order-card select{max-width:140px}
   .report-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:16px;margin-top:12px} .report-grid h2{font-size:17px;margin:0 0 8px}
   ol.timeline{list-style:none;padding:0} ol.timeline li{background:#fff;border-radius:6px;padding:8px 12px;margin-bottom:6px;box-shadow:0 1px 2px #0001} ol.timeline .kind{display:inline-block;min-width:84px;font-size:12px;text-transform:uppercase;color:#6b7280}
-  .crm-forms{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px;margin:12px 0} .crm-forms form{display:grid;gap:6px} .crm-forms h3{margin:0;font-size:15px}
+  .crm-forms{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px;margin:12px 0;align-items:start} .crm-forms form{display:grid;gap:6px} .crm-forms h3{margin:0;font-size:15px}
 `
 
 /**

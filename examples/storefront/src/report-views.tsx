@@ -13,18 +13,27 @@ const percent = (share: number) => `${(share * 100).toLocaleString('ru-RU', { ma
 /** `149990` kopecks → `1 500 ₽` for chart axes (whole roubles). */
 const roubles = (amount: number) => `${Math.round(amount / 100).toLocaleString('ru-RU')} ₽`
 
+/** Delivery methods in the back office's words. */
+const METHOD_LABELS: Record<string, string> = {
+  courier_door: 'курьер',
+  showroom_pickup: 'самовывоз',
+  pickup_point: 'пункт выдачи',
+  parcel_locker: 'постамат',
+  post: 'почта',
+}
+
 const BAR_COLORS = ['#3b5bdb', '#4c6ef5', '#5c7cfa', '#748ffc', '#91a7ff']
 
 /** A horizontal bar per item, longest for the biggest value: the funnel and the status groups. */
 function HorizontalBars(props: { label: string; items: { key: string; label: string; value: number; note?: string }[]; data: string }) {
-  const rowHeight = 34
-  const labelWidth = 150
-  const width = 640
-  const barSpace = width - labelWidth - 150
+  const rowHeight = 30
+  const labelWidth = 160
+  const width = 520
+  const barSpace = width - labelWidth - 100
   const max = Math.max(0, ...props.items.map((i) => i.value))
   const height = props.items.length * rowHeight + 10
   return (
-    <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={props.label} data-chart={props.data} style="max-width:640px;display:block">
+    <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={props.label} data-chart={props.data} style="max-width:560px;display:block">
       <title>{props.label}</title>
       {props.items.map((item, i) => {
         const y = 5 + i * rowHeight
@@ -82,8 +91,8 @@ export function StatusGroupsChart(props: { board: OrderBoard }) {
 /** Revenue per day of the period as columns, with the day under every few columns and the biggest day's sum on the axis. */
 export function RevenueChart(props: { sales: SalesReport }) {
   const rows = props.sales.rows
-  const width = 640
-  const height = 220
+  const width = 520
+  const height = 200
   const left = 70
   const bottom = 28
   const top = 12
@@ -92,7 +101,7 @@ export function RevenueChart(props: { sales: SalesReport }) {
   const step = rows.length > 0 ? (width - left - 10) / rows.length : 0
   const every = Math.max(1, Math.ceil(rows.length / 10))
   return (
-    <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label="Выручка по дням" data-chart="revenue" style="max-width:640px;display:block">
+    <svg viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label="Выручка по дням" data-chart="revenue" style="max-width:560px;display:block">
       <title>Выручка по дням</title>
       <line x1={left} y1={top + plot} x2={width - 10} y2={top + plot} stroke="#c9ced6" />
       <line x1={left} y1={top} x2={left} y2={top + plot} stroke="#c9ced6" />
@@ -214,22 +223,22 @@ export function CouriersTable(props: { report: CourierReport; carrierNames: Reco
   const { rows } = props.report
   if (rows.length === 0) return <p class="muted">За период ни одно отправление не было вручено.</p>
   return (
-    <table data-couriers>
+    <table data-couriers style="font-size:14px">
       <thead>
         <tr>
           <th>Служба</th>
-          <th class="num">Отправлений</th>
-          <th class="num">В срок</th>
-          <th class="num">Дней в среднем</th>
+          <th class="num" title="Вручено отправлений">Вручено</th>
+          <th class="num" title="Доля вручённых не позже обещанного при оформлении">В срок</th>
+          <th class="num" title="Дней от заказа до вручения в среднем">Дней</th>
           <th class="num">Отказы</th>
-          <th class="num">Доставка в среднем</th>
+          <th class="num" title="Стоимость доставки одного отправления">Цена</th>
         </tr>
       </thead>
       <tbody>
         {rows.map((r) => (
           <tr data-courier={r.carrier}>
             <td>
-              {props.carrierNames[r.carrier] ?? r.carrier} <span class="muted">{r.methodType}</span>
+              {props.carrierNames[r.carrier] ?? r.carrier} <span class="muted">{METHOD_LABELS[r.methodType] ?? r.methodType}</span>
             </td>
             <td class="num">{r.shipments}</td>
             <td class="num">{r.withEstimate > 0 ? percent(r.onTimeRate) : '—'}</td>

@@ -193,3 +193,23 @@ test('another visitor switches to English, pays by card on the YooKassa page and
   await shot(page, '13-order-paid')
   await context.close()
 }, 60_000)
+
+test('the manager opens the first buyer’s page from the order and the reports dashboard with both orders', async () => {
+  const context = await browser.newContext({ locale: 'ru-RU' })
+  const admin = await context.newPage()
+  await admin.goto(`${base}/admin/customers?q=${encodeURIComponent('+7 916 700 11 22')}`)
+  await Promise.all([admin.waitForURL(/\/admin\/customers\/[^?]+$/), admin.locator('[data-customer] a').first().click()])
+  expect((await admin.locator('h1').textContent())?.trim()).toBe('Мария')
+  expect(await admin.locator('[data-timeline-kind="order"]').count()).toBe(1)
+  await admin.locator('[data-note-form] textarea[name="body"]').fill('Примеряет в пункте выдачи, футболки не берёт')
+  await submit(admin, '[data-note-form]')
+  expect(await admin.locator('[data-timeline-kind="note"]').first().textContent()).toContain('футболки не берёт')
+  await shot(admin, '14-admin-customer')
+
+  await Promise.all([admin.waitForURL(/\/admin\/reports/), admin.locator('[data-admin-nav] a[href="/admin/reports"]').click()])
+  // The SVG funnel counts both visitors' orders; the revenue chart has a column per day.
+  expect(await admin.locator('svg[data-chart="funnel"] [data-bar="orders"]').getAttribute('data-count')).toBe('2')
+  expect(await admin.locator('svg[data-chart="revenue"] [data-day]').count()).toBe(7)
+  await shot(admin, '15-admin-reports')
+  await context.close()
+}, 60_000)
