@@ -9,6 +9,7 @@ import type { LoyaltyInternal } from '../loyalty/loyalty-module.js'
 import type { NotifyInternal } from '../notify/notify-module.js'
 import type { CampaignRecipient } from '../notify/notify-types.js'
 import type { OrderInternal } from '../order/order-module.js'
+import type { Order } from '../order/order-types.js'
 import type { PromotionsInternal } from '../promotions/promotions-module.js'
 import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
@@ -107,10 +108,13 @@ export interface CustomerInternal {
   attachOrder(uow: UnitOfWork, orderId: string): Promise<string | null>
   /**
    * The customer of an order for handlers that may run before the guest order
-   * is attached: {@link CustomerInternal.attachOrder} when the shop attaches
-   * guest orders, else the order's own `customerId`.
+   * is attached: its own `customerId`, else (when the shop attaches guest
+   * orders) the customer who owns its phone or e-mail — the one it will be
+   * attached to. Reads only: attaching stays with the attach handler, so two
+   * handlers never race to create the same customer. Null for a guest whose
+   * contacts nobody owns yet.
    */
-  customerOfOrder(uow: UnitOfWork, orderId: string): Promise<string | null>
+  customerOfOrder(db: Kysely<Database>, orderId: string): Promise<string | null>
   /** Whether the customer exists and was not merged away. */
   exists(db: Kysely<Database>, customerId: string): Promise<boolean>
   /** The customer's fixed manager, if any. */
@@ -509,19 +513,34 @@ export function createCustomerModule(runtime: Runtime, deps: CustomerDeps): { ap
     throw new OrdoError('INTERNAL', `Customer "${id}" is merged more than 10 times over.`, { details: { customerId: id } })
   }
 
+  /** The customer an id stands for now, following `merged_into` (a read, no lock). */
+  async function liveCustomerId(db: Kysely<Database>, id: string): Promise<string> {
+    let current = id
+    for (let hop = 0; hop < 10; hop++) {
+      const row = await db.selectFrom('ordo_customer').select('merged_into').where('id', '=', current).executeTakeFirst()
+      if (!row || row.merged_into === null) return current
+      current = row.merged_into
+    }
+    return current
+  }
+
+  /** A guest order's contacts, normalised as customers keep them: the phone first (it is what the shop calls to confirm). */
+  function orderContacts(order: Order): { kind: CustomerContactKind; value: string }[] {
+    const phone = order.contact.phone === null ? null : toE164(order.contact.phone, defaultCountry)
+    const email = order.contact.email === null ? null : order.contact.email.trim().toLowerCase()
+    return [
+      ...(phone === null ? [] : [{ kind: 'phone' as const, value: phone }]),
+      ...(email === null || email === '' ? [] : [{ kind: 'email' as const, value: email }]),
+    ]
+  }
+
   async function attachOrder(uow: UnitOfWork, orderId: string): Promise<string | null> {
     const order = await deps.orders.get(uow.db, orderId)
     if (!order) return null
     if (order.customerId !== null) return order.customerId
-    const phone = order.contact.phone === null ? null : toE164(order.contact.phone, defaultCountry)
-    const email = order.contact.email === null ? null : order.contact.email.trim().toLowerCase()
-    const contacts: { kind: CustomerContactKind; value: string }[] = [
-      ...(phone === null ? [] : [{ kind: 'phone' as const, value: phone }]),
-      ...(email === null || email === '' ? [] : [{ kind: 'email' as const, value: email }]),
-    ]
+    const contacts = orderContacts(order)
     if (contacts.length === 0) return null
     const taken = await owners(uow.db, contacts)
-    // The phone decides first: it is what the shop calls to confirm.
     const existing = contacts.map((c) => taken.get(`${c.kind}:${c.value}`)).find((owner) => owner !== undefined)
     let customerId: string
     let created = false
@@ -885,9 +904,15 @@ export function createCustomerModule(runtime: Runtime, deps: CustomerDeps): { ap
     contacts: contactsOf,
     ownerOf,
     attachOrder,
-    async customerOfOrder(uow, orderId) {
-      if (runtime.config.customers?.attachGuestOrders !== false) return attachOrder(uow, orderId)
-      return (await deps.orders.get(uow.db, orderId))?.customerId ?? null
+    async customerOfOrder(db, orderId) {
+      const order = await deps.orders.get(db, orderId)
+      if (!order) return null
+      if (order.customerId !== null || runtime.config.customers?.attachGuestOrders === false) return order.customerId
+      const contacts = orderContacts(order)
+      if (contacts.length === 0) return null
+      const taken = await owners(db, contacts)
+      const existing = contacts.map((c) => taken.get(`${c.kind}:${c.value}`)).find((owner) => owner !== undefined)
+      return existing === undefined ? null : (await liveCustomerId(db, existing))
     },
     async exists(db, customerId) {
       const row = await db.selectFrom('ordo_customer').select('id').where('id', '=', customerId).where('merged_into', 'is', null).executeTakeFirst()
