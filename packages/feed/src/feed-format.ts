@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { minorUnits, type CurrencyCode } from '@ordo/core'
 
 /**
@@ -34,15 +33,20 @@ function trimDecimal(text: string): string {
   return text.replace(/\.?0+$/, '') || '0'
 }
 
+const FNV_OFFSET = 0xcbf29ce484222325n
+const FNV_PRIME = 0x100000001b3n
+const MASK_64 = (1n << 64n) - 1n
+
 /**
  * A stable positive integer of at most 16 digits for a category id: the
- * first 52 bits of its SHA-1, plus one (never 0). Marketplaces that want
- * numeric category ids get the same number for the same category on every
- * run.
+ * top 52 bits of the 64-bit FNV-1a hash of its UTF-8 bytes, plus one (never
+ * 0). Marketplaces that want numeric category ids get the same number for
+ * the same category on every run, in any runtime.
  */
 export function numericCategoryId(categoryId: string): string {
-  const hex = createHash('sha1').update(categoryId).digest('hex').slice(0, 13)
-  return String(Number.parseInt(hex, 16) + 1)
+  let hash = FNV_OFFSET
+  for (const byte of new TextEncoder().encode(categoryId)) hash = ((hash ^ BigInt(byte)) * FNV_PRIME) & MASK_64
+  return String((hash >> 12n) + 1n)
 }
 
 /** Whether a barcode is a GTIN (8, 12, 13 or 14 digits) with a correct GS1 check digit. */

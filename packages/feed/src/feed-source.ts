@@ -22,8 +22,12 @@ export interface FeedOffer extends CatalogOffer {
   inStock: boolean
 }
 
-/** Why an offer was left out of a feed; see {@link SkippedOffer}. */
-export type SkipReason = 'out_of_stock' | 'invalid_id' | 'no_category' | 'no_image'
+/**
+ * Why an offer was left out of a feed; see {@link SkippedOffer}. `invalid_url`:
+ * one of its images is not a valid `http(s)` URL (after resolving a relative
+ * path against `url`).
+ */
+export type SkipReason = 'out_of_stock' | 'invalid_id' | 'no_category' | 'no_image' | 'invalid_url'
 
 /** An offer a feed left out, and why; passed to {@link FeedOptions.onSkip}. */
 export interface SkippedOffer {
@@ -117,9 +121,33 @@ export function offerLink(options: FeedOptions, offer: FeedOffer): string {
   return url.href
 }
 
-/** An image path as an absolute URL (relative paths resolved against the storefront's address). */
-export function absoluteUrl(options: FeedOptions, path: string): string {
-  return new URL(path, withSlash(options.url)).href
+/**
+ * An image path as an absolute URL (relative paths resolved against the
+ * storefront's address); null when it is not a valid `http(s)` URL.
+ */
+export function absoluteUrl(options: FeedOptions, path: string): string | null {
+  let url: URL
+  try {
+    url = new URL(path, withSlash(options.url))
+  } catch {
+    return null
+  }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null
+}
+
+/**
+ * The offer's images as absolute `http(s)` URLs, at most `max`; `{ invalid }`
+ * names the first one that is not (the offer is then left out with
+ * `invalid_url`).
+ */
+export function imageUrls(options: FeedOptions, offer: FeedOffer, max: number): { urls: string[] } | { invalid: string } {
+  const urls: string[] = []
+  for (const image of offer.images.slice(0, max)) {
+    const url = absoluteUrl(options, image)
+    if (url === null) return { invalid: image }
+    urls.push(url)
+  }
+  return { urls }
 }
 
 function withSlash(url: string): string {

@@ -1,5 +1,4 @@
-import { Readable, type Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import type { Writable } from 'node:stream'
 import { XMLBuilder } from 'fast-xml-parser'
 import type { FeedStats } from './feed-source.js'
 
@@ -53,6 +52,8 @@ export function createFeed(contentType: string, stats: FeedStats, generate: () =
       })
     },
     async pipe(destination) {
+      // Loaded here, not at the top: the rest of the feed runs where there is no `node:stream` (workers, browsers).
+      const [{ Readable }, { pipeline }] = await Promise.all([import('node:stream'), import('node:stream/promises')])
       await pipeline(Readable.from(feed, { objectMode: false }), destination)
     },
   }

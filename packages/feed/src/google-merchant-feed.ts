@@ -3,8 +3,8 @@ import { z } from 'zod'
 import { centimetres, isGtin, kilograms, majorAmount } from './feed-format.js'
 import { feedOptionsShape } from './feed-options.js'
 import {
-  absoluteUrl,
   flattenCategories,
+  imageUrls,
   offerIdOf,
   offerLink,
   offerPages,
@@ -118,28 +118,34 @@ async function* generateGoogle(shop: FeedShop, options: GoogleMerchantFeedOption
         skip(offer, 'no_image', 'Google requires an image (image_link); add images to the product or variant')
         continue
       }
-      items.push(itemElement(offer, id))
+      const images = imageUrls(options, offer, 1 + MAX_ADDITIONAL_IMAGES)
+      if ('invalid' in images) {
+        skip(offer, 'invalid_url', `image "${images.invalid}" is not a valid http(s) URL; fix or remove it`)
+        continue
+      }
+      items.push(itemElement(offer, id, images.urls))
       stats.offers++
     }
     if (items.length > 0) yield writer.build({ item: items })
   }
   yield tail.slice(tail.indexOf('</item>') + '</item>'.length)
 
-  function itemElement(offer: FeedOffer, id: string): Record<string, unknown> {
+  function itemElement(offer: FeedOffer, id: string, images: string[]): Record<string, unknown> {
     const brand = textValue(offer.attributes[brandAttribute])
     const mpn = textValue(offer.attributes[mpnAttribute])
     const gtin = offer.barcodes.find(isGtin)
-    const [main, ...more] = offer.images.map((image) => xmlSafe(absoluteUrl(options, image)))
+    const [main, ...more] = images.map(xmlSafe)
     const { amount, compareAt, currency } = offer.price
     const onSale = compareAt !== null && compareAt > amount
     const item: Record<string, unknown> = {
       'g:id': xmlSafe(id),
       'g:title': xmlSafe(offer.name),
-      'g:description': xmlSafe(offer.description ?? offer.name),
+      // An empty description is no description: Google refuses an empty one.
+      'g:description': xmlSafe(offer.description?.trim() ? offer.description : offer.name),
       'g:link': xmlSafe(offerLink(options, offer)),
       'g:image_link': main,
     }
-    if (more.length > 0) item['g:additional_image_link'] = more.slice(0, MAX_ADDITIONAL_IMAGES)
+    if (more.length > 0) item['g:additional_image_link'] = more
     item['g:availability'] = offer.inStock ? 'in_stock' : 'out_of_stock'
     item['g:price'] = `${majorAmount(onSale ? compareAt : amount, currency)} ${currency}`
     if (onSale) item['g:sale_price'] = `${majorAmount(amount, currency)} ${currency}`

@@ -5,8 +5,8 @@ import { z } from 'zod'
 import { compactAmount, centimetres, kilograms, numericCategoryId } from './feed-format.js'
 import { feedOptionsShape } from './feed-options.js'
 import {
-  absoluteUrl,
   flattenCategories,
+  imageUrls,
   offerIdOf,
   offerLink,
   offerPages,
@@ -164,14 +164,19 @@ async function* generateYml(shop: FeedShop, options: YmlFeedOptions, stats: Feed
         skip(offer, 'no_category', 'the product is in no category; YML offers need one (place it with upsertProduct({ categoryIds }))')
         continue
       }
-      offers.push(offerElement(offer, id, categoryIdOf(categoryId), categories.get(categoryId)!.name))
+      const images = imageUrls(options, offer, MAX_PICTURES)
+      if ('invalid' in images) {
+        skip(offer, 'invalid_url', `image "${images.invalid}" is not a valid http(s) URL; fix or remove it`)
+        continue
+      }
+      offers.push(offerElement(offer, id, categoryIdOf(categoryId), categories.get(categoryId)!.name, images.urls))
       stats.offers++
     }
     if (offers.length > 0) yield writer.build({ offer: offers })
   }
   yield tail
 
-  function offerElement(offer: FeedOffer, id: string, categoryId: string, categoryName: string): Record<string, unknown> {
+  function offerElement(offer: FeedOffer, id: string, categoryId: string, categoryName: string, pictures: string[]): Record<string, unknown> {
     const vendor = textValue(offer.attributes[vendorAttribute])
     const vendorCode = textValue(offer.attributes[vendorCodeAttribute])
     const vendorModel = options.naming === 'vendor.model' && vendor !== undefined
@@ -184,7 +189,7 @@ async function* generateYml(shop: FeedShop, options: YmlFeedOptions, stats: Feed
     if (compareAt !== null && compareAt > amount) element.oldprice = compactAmount(compareAt, currency)
     element.currencyId = currency
     element.categoryId = categoryId
-    if (offer.images.length > 0) element.picture = offer.images.slice(0, MAX_PICTURES).map((image) => xmlSafe(absoluteUrl(options, image)))
+    if (pictures.length > 0) element.picture = pictures.map(xmlSafe)
     element.store = String(options.store ?? false)
     element.pickup = String(options.pickup ?? true)
     element.delivery = String(options.delivery ?? true)

@@ -1,9 +1,9 @@
 import { createCommerce, type Commerce } from '@ordo/core'
 import { describeEachDialect } from '@ordo/testing'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { googleMerchantFeed, type GoogleMerchantFeedOptions, type SkippedOffer } from '../src/index.js'
+import { googleMerchantFeed, type FeedShop, type GoogleMerchantFeedOptions, type SkippedOffer } from '../src/index.js'
 import { checkGoogle } from './format-check.js'
-import { collect, EAN, seedCatalog, type Seeded } from './seed.js'
+import { collect, EAN, seedCatalog, withOffers, type Seeded } from './seed.js'
 
 const BASE: GoogleMerchantFeedOptions = { title: 'Футболки & Ко', url: 'https://shop.example', region: 'RU-MOW' }
 
@@ -17,9 +17,9 @@ describeEachDialect('googleMerchantFeed', ({ database }) => {
   })
   afterAll(() => shop?.close())
 
-  async function google(options: Partial<GoogleMerchantFeedOptions> = {}) {
+  async function google(options: Partial<GoogleMerchantFeedOptions> = {}, source: FeedShop = shop) {
     const skipped: SkippedOffer[] = []
-    const feed = googleMerchantFeed(shop, { ...BASE, onSkip: (s) => skipped.push(s), ...options })
+    const feed = googleMerchantFeed(source, { ...BASE, onSkip: (s) => skipped.push(s), ...options })
     const { xml } = await collect(feed)
     const { doc, problems } = checkGoogle(xml)
     const items: any[] = doc.rss.channel.item ?? []
@@ -78,5 +78,21 @@ describeEachDialect('googleMerchantFeed', ({ database }) => {
     const long = await google({ offerId: (offer) => `${offer.sku}-${'x'.repeat(50)}` })
     expect(long.items).toEqual([])
     expect(long.skipped.map((s) => s.reason)).toEqual(Array(6).fill('invalid_id'))
+  })
+
+  test('an item with an image that is no http(s) URL is left out (invalid_url), the feed goes on', async () => {
+    const images: Record<string, string[]> = { 'TEE-M': ['https://cdn.example/ok.jpg', 'http://exa mple.com/a.jpg'], 'TEE-L': ['javascript:alert(1)'], 'KID-1': ['//cdn.example/kid.jpg'] }
+    const { items, skipped, problems } = await google({}, withOffers(shop, (o) => (images[o.sku] ? { ...o, images: images[o.sku]! } : o)))
+    expect(problems).toEqual([])
+    expect(items.map((i) => i['g:id']).sort()).toEqual(['GIFT-1', 'KID-1', 'ODD SKU#1'])
+    expect(items.find((i) => i['g:id'] === 'KID-1')['g:image_link']).toBe('https://cdn.example/kid.jpg')
+    expect(skipped.map((s) => [s.sku, s.reason]).sort()).toEqual([['SNK-42', 'no_image'], ['TEE-L', 'invalid_url'], ['TEE-M', 'invalid_url']])
+    expect(skipped.find((s) => s.sku === 'TEE-M')!.message).toContain('http://exa mple.com/a.jpg')
+  })
+
+  test('an empty or blank description falls back to the title', async () => {
+    const { byId } = await google({}, withOffers(shop, (o) => (o.sku === 'TEE-M' ? { ...o, description: '' } : o.sku === 'TEE-L' ? { ...o, description: '  ' } : o)))
+    expect(byId.get('TEE-M')['g:description']).toBe('Футболка "Basic" <new> & co — M')
+    expect(byId.get('TEE-L')['g:description']).toBe(byId.get('TEE-L')['g:title'])
   })
 })

@@ -2,7 +2,8 @@
 // attributes with units, variants with and without stock, compare-at prices,
 // an archived product, an archived and an unpriced variant, a product in no
 // category, a SKU that YML refuses, and a sale price list.
-import type { Commerce } from '@ordo/core'
+import type { CatalogOffer, Commerce } from '@ordo/core'
+import type { FeedShop } from '../src/index.js'
 
 /** A valid EAN-13 (the GS1 check digit holds). */
 export const EAN = '4006381333931'
@@ -123,6 +124,22 @@ export async function seedCatalog(shop: Commerce): Promise<Seeded> {
 }
 
 /** Everything a feed yields, joined. */
+/** The shop as a feed reads it, with each offer passed through `change` (to feed it data the catalog would not take). */
+export function withOffers(shop: Commerce, change: (offer: CatalogOffer) => CatalogOffer): FeedShop {
+  return {
+    currency: shop.currency,
+    inventory: shop.inventory,
+    catalog: {
+      categoryTree: () => shop.catalog.categoryTree(),
+      attributes: () => shop.catalog.attributes(),
+      listOffers: async (input) => {
+        const page = await shop.catalog.listOffers(input)
+        return { ...page, items: page.items.map(change) }
+      },
+    },
+  }
+}
+
 export async function collect(feed: AsyncIterable<string>): Promise<{ xml: string; chunks: number }> {
   let xml = ''
   let chunks = 0

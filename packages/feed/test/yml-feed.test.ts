@@ -1,11 +1,12 @@
 import { Writable } from 'node:stream'
 import { createCommerce, OrdoError, type Commerce } from '@ordo/core'
 import { describeEachDialect } from '@ordo/testing'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { readdir, readFile } from 'node:fs/promises'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { numericCategoryId } from '../src/feed-format.js'
-import { ymlFeed, type SkippedOffer, type YmlFeedOptions } from '../src/index.js'
+import { ymlFeed, type FeedShop, type SkippedOffer, type YmlFeedOptions } from '../src/index.js'
 import { checkYml } from './format-check.js'
-import { collect, EAN, seedCatalog, type Seeded } from './seed.js'
+import { collect, EAN, seedCatalog, withOffers, type Seeded } from './seed.js'
 
 const NOW = new Date('2026-03-10T09:05:00Z')
 const BASE: YmlFeedOptions = { name: 'Футболки', company: 'ООО «Футболки & Ко»', url: 'https://shop.example', now: NOW, timeZone: 'Europe/Moscow', region: 'RU-MOW' }
@@ -20,9 +21,9 @@ describeEachDialect('ymlFeed', ({ database }) => {
   })
   afterAll(() => shop?.close())
 
-  async function yml(options: Partial<YmlFeedOptions> = {}) {
+  async function yml(options: Partial<YmlFeedOptions> = {}, source: FeedShop = shop) {
     const skipped: SkippedOffer[] = []
-    const feed = ymlFeed(shop, { ...BASE, onSkip: (s) => skipped.push(s), ...options })
+    const feed = ymlFeed(source, { ...BASE, onSkip: (s) => skipped.push(s), ...options })
     const { xml, chunks } = await collect(feed)
     const { doc, problems } = checkYml(xml)
     const offers: any[] = doc.yml_catalog.shop.offers.offer ?? []
@@ -197,6 +198,37 @@ describeEachDialect('ymlFeed', ({ database }) => {
       }
       expect(error, JSON.stringify(bad)).toBeInstanceOf(OrdoError)
       expect((error as OrdoError).code).toBe('VALIDATION')
+    }
+  })
+
+  test('an offer with an image that is no http(s) URL is left out (invalid_url), the feed goes on', async () => {
+    const images: Record<string, string[]> = { 'TEE-M': ['http://[::1'], 'TEE-L': ['ftp://files.example/tee.jpg'] }
+    const { offers, skipped, problems, stats } = await yml({}, withOffers(shop, (o) => (images[o.sku] ? { ...o, images: images[o.sku]! } : o)))
+    expect(problems).toEqual([])
+    expect(offers.map((o) => o['@_id'])).not.toContain('TEE-M')
+    expect(offers.map((o) => o['@_id'])).not.toContain('TEE-L')
+    expect(offers.map((o) => o['@_id'])).toContain('KID-1')
+    expect(skipped.filter((s) => s.reason === 'invalid_url').map((s) => s.sku).sort()).toEqual(['TEE-L', 'TEE-M'])
+    expect(stats.skipped).toBe(skipped.length)
+  })
+})
+
+describe('feed category ids and runtime imports', () => {
+  test('numeric category ids are stable: FNV-1a 64 of the UTF-8 id, top 52 bits, plus one', () => {
+    // FNV-1a 64 of "" is cbf29ce484222325, of "a" af63dc4c8601ec8c (the published test vectors).
+    expect(numericCategoryId('')).toBe(String((0xcbf29ce484222325n >> 12n) + 1n))
+    expect(numericCategoryId('a')).toBe(String((0xaf63dc4c8601ec8cn >> 12n) + 1n))
+    expect(numericCategoryId('019a7c3e-5f1b-7d2a-9c4e-0b1f2a3c4d5e')).toBe(numericCategoryId('019a7c3e-5f1b-7d2a-9c4e-0b1f2a3c4d5e'))
+    expect(numericCategoryId('Футболки')).toMatch(/^[1-9]\d{0,15}$/)
+    expect(numericCategoryId('Футболки')).not.toBe(numericCategoryId('Футболка'))
+  })
+
+  test('no module of the feed loads a node: built-in when it is imported', async () => {
+    const dir = new URL('../src/', import.meta.url)
+    for (const file of await readdir(dir)) {
+      const source = await readFile(new URL(file, dir), 'utf8')
+      const imports = [...source.matchAll(/^import\s+(?!type\b)[^'"]*from\s+['"](node:[^'"]+)['"]/gm)].map((m) => m[1])
+      expect(imports, file).toEqual([])
     }
   })
 })

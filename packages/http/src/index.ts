@@ -20,7 +20,7 @@
  * @module
  */
 export { storefrontRoutes } from './storefront-routes.js'
-export type { CustomerOrderView, RateLimit, StorefrontRateLimits, StorefrontRouteOptions } from './storefront-routes.js'
+export type { CustomerOrderLine, CustomerOrderView, RateLimit, StorefrontProduct, StorefrontRateLimits, StorefrontRouteOptions, StorefrontVariant } from './storefront-routes.js'
 export { adminRoutes } from './admin-routes.js'
 export type { AdminEnv, AdminRouteOptions } from './admin-routes.js'
 export { webhookRoutes } from './webhook-routes.js'
@@ -31,6 +31,6 @@ export { ADMIN_SCOPES, apiKeyAuth, apiKeys, httpPlugin } from './api-keys.js'
 export type { AdminActor, AdminScope, ApiKey, ApiKeysApi, IssuedApiKey } from './api-keys.js'
 export { orderAccess } from './order-access.js'
 export type { OrderAccess } from './order-access.js'
-export { HTTP_ERROR_CODES, PROBLEM_CONTENT_TYPE, STATUS_BY_CODE } from './problem.js'
-export type { HttpErrorCode, Problem, UnexpectedErrorListener } from './problem.js'
+export { HTTP_ERROR_CODES, PROBLEM_CONTENT_TYPE, PUBLIC_DETAIL_CODES, STATUS_BY_CODE } from './problem.js'
+export type { HttpErrorCode, Problem, ProblemExposure, UnexpectedErrorListener } from './problem.js'
 export type { OpenApiDocument } from './route-table.js'

@@ -18,6 +18,8 @@ export const HTTP_ERROR_CODES = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** No route matches the method and path (404). */
   ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  /** The route takes a JSON body and the request's `Content-Type` is not `application/json` or `+json` (415). */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 } as const
 
 /** One of {@link HTTP_ERROR_CODES}. */
@@ -73,6 +75,7 @@ const TITLES: Readonly<Record<number, string>> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Content Too Large',
+  415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
@@ -175,11 +178,45 @@ export class HttpProblem extends Error {
   }
 }
 
-/** What the routers call with an error that is not an `OrdoError` (a bug or an outage), before answering `500`. */
+/**
+ * What the routers call with an error that is answered with a `5xx` status —
+ * one that is not an `OrdoError` (a bug), or an `OrdoError` of an outage or
+ * a failing provider (`STORAGE`, `CLOSED`, `INTERNAL`, `PAYMENT_PROVIDER`,
+ * `COURIER`, …) — before answering.
+ */
 export type UnexpectedErrorListener = (error: unknown, request: Request) => void
 
+/**
+ * How an `OrdoError` is shown: `full` (back office) keeps its message and
+ * details; `public` (storefront, anonymous clients) keeps details only for
+ * {@link PUBLIC_DETAIL_CODES}, answers `5xx` with a generic detail and
+ * `IDEMPOTENCY_MISMATCH` without saying what the key was used for.
+ */
+export type ProblemExposure = 'full' | 'public'
+
+/**
+ * Engine codes whose `details` describe the caller's own input (validation
+ * issues, what is left in stock, why a coupon was refused) and are shown to
+ * anonymous storefront clients. Other codes' details (e.g. the order or
+ * payment an `IDEMPOTENCY_MISMATCH` points at) are dropped there.
+ */
+export const PUBLIC_DETAIL_CODES: ReadonlySet<OrdoErrorCode> = new Set<OrdoErrorCode>([
+  'VALIDATION',
+  'CURRENCY_MISMATCH',
+  'INVALID_AMOUNT',
+  'OUT_OF_STOCK',
+  'QUANTITY_LIMIT',
+  'SKU_ARCHIVED',
+  'COUPON_REJECTED',
+  'PRICE_MISSING',
+  'PRICE_CHANGED',
+  'CART_INCOMPLETE',
+  'PAYMENT_METHOD_UNAVAILABLE',
+  'DELIVERY_UNAVAILABLE',
+])
+
 /** Turns any error a route threw into a problem answer. */
-export function problemFromError(error: unknown, c: Context, onUnexpected?: UnexpectedErrorListener): Response {
+export function problemFromError(error: unknown, c: Context, onUnexpected?: UnexpectedErrorListener, exposure: ProblemExposure = 'full'): Response {
   const instance = new URL(c.req.url).pathname
   if (error instanceof RequestValidationError) {
     return problemResponse(400, 'VALIDATION', error.message, { details: { issues: error.issues }, instance })
@@ -189,11 +226,24 @@ export function problemFromError(error: unknown, c: Context, onUnexpected?: Unex
   }
   if (isOrdoError(error)) {
     const status = STATUS_BY_CODE[error.code] ?? 500
+    if (status >= 500) onUnexpected?.(error, c.req.raw)
+    if (exposure === 'public') {
+      if (status >= 500) return problemResponse(status, error.code, GENERIC_DETAIL[status] ?? GENERIC_DETAIL[500]!, { instance })
+      // The engine's sentence names what the key was used for (another customer's order or payment).
+      const detail = error.code === 'IDEMPOTENCY_MISMATCH' ? 'This idempotency key was already used for another request; send a new key.' : error.message
+      return problemResponse(status, error.code, detail, { ...(PUBLIC_DETAIL_CODES.has(error.code) ? { details: { ...error.details } } : {}), instance })
+    }
     return problemResponse(status, error.code, error.message, { details: { ...error.details }, instance })
   }
   if (error instanceof HTTPException && error.status === 413) {
     return problemResponse(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.', { instance })
   }
   onUnexpected?.(error, c.req.raw)
-  return problemResponse(500, 'INTERNAL', 'An unexpected error occurred.', { instance })
+  return problemResponse(500, 'INTERNAL', GENERIC_DETAIL[500]!, { instance })
+}
+
+const GENERIC_DETAIL: Readonly<Record<number, string>> = {
+  500: 'An unexpected error occurred.',
+  502: 'A payment provider or carrier did not answer as expected; try again later.',
+  503: 'The service is temporarily unavailable; try again later.',
 }

@@ -1,6 +1,6 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { z } from 'zod'
-import { PROBLEM_CONTENT_TYPE, problemSchema, RequestValidationError } from './problem.js'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problemSchema, RequestValidationError } from './problem.js'
 
 /** HTTP methods the routers use. */
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete'
@@ -156,9 +156,20 @@ function parsePart<S extends z.ZodType>(part: string, schema: S, value: unknown)
   )
 }
 
+/** Whether a `Content-Type` is JSON: `application/json` or a `+json` type, parameters aside. */
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  const type = contentType?.split(';', 1)[0]!.trim().toLowerCase()
+  return type !== undefined && /^application\/(?:json|[\w.!#$&^-]+\+json)$/.test(type)
+}
+
 async function readJson(c: Context): Promise<unknown> {
+  const contentType = c.req.header('content-type')
+  const json = isJsonMediaType(contentType)
   const text = await c.req.text()
   if (text.trim() === '') return undefined
+  if (!json) {
+    throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', `The body must be JSON (Content-Type application/json), not ${contentType ? `"${contentType}"` : 'untyped'}.`, { contentType: contentType ?? null }, { accept: 'application/json' })
+  }
   try {
     return JSON.parse(text)
   } catch {
@@ -191,7 +202,8 @@ function parameters(schema: z.ZodType | undefined, place: 'path' | 'query'): Rec
       in: place,
       required: place === 'path' || !field.safeParse(undefined).success,
       ...(description ? { description } : {}),
-      schema: stripDialect(z.toJSONSchema(field, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>),
+      // What the client sends: the string before coercions and transforms.
+      schema: stripDialect(z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>),
     }
   })
 }
@@ -204,7 +216,7 @@ function responses(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, schemas: Re
     },
   }
   const problem = { content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } } }
-  const statuses = new Set([400, ...(spec.body || spec.rawBody ? [413] : []), ...(spec.scope ? [401, 403] : []), ...(spec.problems ?? []), 500])
+  const statuses = new Set([400, ...(spec.body || spec.rawBody ? [413] : []), ...(spec.body ? [415] : []), ...(spec.scope ? [401, 403] : []), ...(spec.problems ?? []), 500])
   for (const status of [...statuses].sort()) out[String(status)] = { description: PROBLEM_DESCRIPTIONS[status] ?? 'A problem.', ...problem }
   return out
 }
@@ -216,6 +228,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   404: 'No such record (`NOT_FOUND`).',
   409: 'The state forbids it or the record changed (`CONFLICT`, `INVALID_TRANSITION`, `OUT_OF_STOCK`, …).',
   413: 'The body is larger than the limit (`PAYLOAD_TOO_LARGE`).',
+  415: 'The body is not sent as JSON (`UNSUPPORTED_MEDIA_TYPE`).',
   422: 'The engine refused the input (`VALIDATION`, `COUPON_REJECTED`, `CART_INCOMPLETE`, …).',
   429: 'Too many requests (`RATE_LIMITED`).',
   500: 'An unexpected error (`INTERNAL`).',

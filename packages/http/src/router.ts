@@ -2,7 +2,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { z } from 'zod'
-import { problemFromError, problemResponse, type UnexpectedErrorListener } from './problem.js'
+import { problemFromError, problemResponse, type ProblemExposure, type UnexpectedErrorListener } from './problem.js'
 import type { RouteSpec, RouteTable } from './route-table.js'
 
 /** Options every router takes. */
@@ -17,15 +17,17 @@ export interface CommonRouteOptions {
   cors?: Parameters<typeof cors>[0]
   /** The largest request body accepted, bytes; larger ones are answered `413` without being read further. @default 65536 */
   maxBodyBytes?: number
-  /** Called with errors that are not `OrdoError`s (bugs, outages) before the `500` problem answer; log them here. */
+  /** Called with every error answered `5xx` (bugs, and `OrdoError`s of outages and failing providers) before the problem answer; log them here. */
   onUnexpectedError?: UnexpectedErrorListener
   /**
    * The client's IP address, for rate limits and provider allow-lists. How to
    * read it depends on the runtime and on the proxies in front: pass e.g.
    * `(c) => getConnInfo(c).remote.address` of your runtime's adapter, or read
    * the header your trusted proxy sets. By default the address Hono's Node
-   * server puts in `c.env.incoming` is used; without it every client shares
-   * one per-IP limit.
+   * server puts in `c.env.incoming` is used, so it must be given outside
+   * Node (Bun, Deno, workers) and behind a proxy (where the socket address is
+   * the proxy's). A request whose address is unknown is not held to the
+   * per-IP limits (only to the per-order ones), and a warning is logged once.
    */
   clientIp?: (c: Context<any>) => string | null | undefined
 }
@@ -53,6 +55,7 @@ export function mountTable(
   options: CommonRouteOptions,
   document: { title: string; description: string; security?: boolean },
   before?: (spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>) => MiddlewareHandler<any>[],
+  exposure: ProblemExposure = 'full',
 ): void {
   const maxBytes = options.maxBodyBytes ?? 65_536
   if (options.cors) app.use('*', cors(options.cors))
@@ -80,6 +83,6 @@ export function mountTable(
     async () => (cached ??= table.document({ title: document.title, version: '0.1.0', description: document.description }, { security: document.security ?? false })),
   )
   table.mount(app, (spec) => (spec.path === '/openapi.json' ? [] : (before?.(spec) ?? [])))
-  app.onError((error, c) => problemFromError(error, c, options.onUnexpectedError))
+  app.onError((error, c) => problemFromError(error, c, options.onUnexpectedError, exposure))
   app.notFound((c) => problemResponse(404, 'ROUTE_NOT_FOUND', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, { instance: new URL(c.req.url).pathname }))
 }

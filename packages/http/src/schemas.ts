@@ -108,7 +108,7 @@ export const deliveryBody = z
   .nullable() satisfies z.ZodType<SetDeliveryInput | null>
 export const paymentBody = z.strictObject({ method: key.nullable() })
 export const checkoutBody = z.strictObject({ acceptPriceChanges: z.boolean().optional() }).optional()
-export const lookupBody = z.strictObject({ number: z.string().trim().min(1).max(50), phone: z.string().trim().min(5).max(50) })
+export const lookupBody = z.strictObject({ number: z.string().trim().min(1).max(32), phone: z.string().trim().min(5).max(40) })
 export const tokenQuery = z.strictObject({ token: z.string().max(200).optional().describe('The order access token, when not sent as `x-order-token`.') })
 export const startPaymentBody = z.strictObject({ method: key, returnUrl: z.url().max(2000).optional() })
 export const codeBody = z.strictObject({ code: z.string().trim().min(1).max(16) })
@@ -135,23 +135,23 @@ export function toPickupPointsQuery(query: z.output<typeof pickupPointsQuery>): 
 }
 
 // Admin
-export const versioned = { expectedVersion: z.number().int().min(0).optional() }
+export const versioned = { expectedVersion: z.number().int().min(1).optional() }
 export const orderListQuery = z.strictObject({
   status: z.string().max(500).optional().describe('One status, or several separated by commas.'),
   group: key.optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
-  phone: z.string().max(50).optional(),
+  phone: z.string().max(40).optional(),
   email: z.string().max(255).optional(),
   managerId: key.optional(),
   source: z.string().max(255).optional(),
-  number: z.string().max(50).optional(),
+  number: z.string().max(32).optional(),
   limit: int(1, 500).optional(),
   cursor: z.string().max(500).optional(),
 })
-export const transitionBody = z.strictObject({ reason: z.string().max(255).optional(), note: z.string().max(2000).optional(), ...versioned }).optional()
+export const transitionBody = z.strictObject({ reason: z.string().trim().min(1).max(191).optional(), note: z.string().max(2000).optional(), ...versioned }).optional()
 export const confirmBody = z.strictObject({ channel: z.enum(['call', 'sms']).default('call'), note: z.string().max(2000).optional(), ...versioned }).optional()
-export const cancelBody = z.strictObject({ reason: z.string().min(1).max(255), note: z.string().max(2000).optional(), ...versioned })
+export const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(100), note: z.string().max(2000).optional(), ...versioned })
 export const callBody = z.strictObject({ outcome: z.enum(CALL_OUTCOMES), note: z.string().max(2000).optional() })
 export const addLineBody = z.strictObject({ sku: z.string().trim().min(1).max(100), quantity: z.number().int().min(1), ...versioned })
 export const lineQuantityBody = z.strictObject({ quantity: z.number().int().min(1), ...versioned })

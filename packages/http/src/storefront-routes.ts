@@ -1,7 +1,8 @@
-import { OrdoError, type Commerce, type Order, type OrderHistoryEntry, type Payment, type Shipment } from '@ordo/core'
+import { OrdoError, type Commerce, type Logger, type Order, type OrderHistoryEntry, type OrderLine, type Payment, type Product, type Shipment, type Variant } from '@ordo/core'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { MemoryStore, rateLimiter, type Store } from 'hono-rate-limiter'
 import { z } from 'zod'
+import { base64url } from './api-keys.js'
 import { orderAccess } from './order-access.js'
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problem.js'
 import { RouteTable } from './route-table.js'
@@ -24,6 +25,8 @@ export interface StorefrontRateLimits {
   codeChecksPerOrder?: RateLimit
   /** Code checks and order look-ups (number + phone) per client IP. @default 30 per 10 minutes */
   checksPerIp?: RateLimit
+  /** Delivery quotes (`POST /carts/:cartId/delivery-quotes`, each may call every courier's API) per client IP. @default 60 per minute */
+  deliveryQuotesPerIp?: RateLimit
   /**
    * Where hits are counted, one store per limit (its `name`). The default
    * keeps them in this process's memory: with several processes behind a
@@ -42,8 +45,10 @@ export interface StorefrontRouteOptions extends CommonRouteOptions {
    * same across processes and restarts.
    */
   orderTokenSecret: string
-  /** Limits of the confirmation-code and look-up endpoints. */
+  /** Limits of the confirmation-code, look-up and delivery-quote endpoints. */
   rateLimits?: StorefrontRateLimits
+  /** Where the routes warn about their set-up (e.g. a client IP that cannot be read). @default console */
+  logger?: Pick<Logger, 'warn'>
 }
 
 const TEN_MINUTES = 10 * 60_000
@@ -56,13 +61,27 @@ const optionsSchema = commonOptionsSchema.extend({
       codeRequestsPerIp: rateLimitSchema.optional(),
       codeChecksPerOrder: rateLimitSchema.optional(),
       checksPerIp: rateLimitSchema.optional(),
+      deliveryQuotesPerIp: rateLimitSchema.optional(),
     })
     .optional(),
+  logger: z.looseObject({ warn: z.function() }).optional(),
 })
 
-/** The order as its customer sees it: no manager, idempotency key or pricing context. */
+/** A variant as the storefront shows it: no purchase cost. */
+export type StorefrontVariant = Omit<Variant, 'costPrice'>
+
+/** A product as the storefront shows it: only its active variants, without purchase costs. */
+export interface StorefrontProduct extends Omit<Product, 'variants'> {
+  /** The active variants in `position` order. */
+  variants: StorefrontVariant[]
+}
+
+/** An order line as its customer sees it: no purchase cost. */
+export type CustomerOrderLine = Omit<OrderLine, 'costPrice'>
+
+/** The order as its customer sees it: no manager, customer id, idempotency key, pricing context or purchase costs. */
 export interface CustomerOrderView {
-  order: Omit<Order, 'managerId' | 'idempotencyKey' | 'pricingContext' | 'cartId'>
+  order: Omit<Order, 'managerId' | 'idempotencyKey' | 'pricingContext' | 'cartId' | 'customerId' | 'lines'> & { lines: CustomerOrderLine[] }
   /** Status changes, oldest first, without who made them. */
   timeline: { from: string; to: string; at: Date }[]
   shipments: Pick<Shipment, 'id' | 'number' | 'direction' | 'status' | 'methodType' | 'carrier' | 'trackingNumber' | 'pickupPoint' | 'slot' | 'storageUntil' | 'codAmount'>[]
@@ -96,10 +115,16 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
   const access = orderAccess(options.orderTokenSecret)
   const clientIp = options.clientIp ?? defaultClientIp
   const limits = options.rateLimits ?? {}
-  const limiter = (name: string, limit: RateLimit, key: (c: Context) => string): MiddlewareHandler => {
+  const logger = options.logger ?? console
+  let warnedNoIp = false
+  const limiter = (name: string, limit: RateLimit, key: (c: Context) => string | null): MiddlewareHandler => {
     // Built on the first request: the memory store starts a timer, which some runtimes (workers) forbid at start-up.
     let middleware: MiddlewareHandler | undefined
-    return (c, next) => (middleware ??= build(name, limit, key))(c, next)
+    return (c, next) => {
+      // No key (the client's address is unknown): not counted, rather than every such client sharing one bucket.
+      if (key(c) === null) return next()
+      return (middleware ??= build(name, limit, (c) => key(c)!))(c, next)
+    }
   }
   const build = (name: string, limit: RateLimit, key: (c: Context) => string): MiddlewareHandler =>
     rateLimiter({
@@ -116,15 +141,16 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
         )
       },
     }) as MiddlewareHandler
-  const byIp = (c: Context) => clientIp(c) ?? 'unknown'
+  const byIp = (c: Context): string | null => {
+    const ip = clientIp(c)
+    if (ip) return ip
+    if (!warnedNoIp) {
+      warnedNoIp = true
+      logger.warn('storefrontRoutes: the client IP address is unknown, so per-IP rate limits are not applied; pass the clientIp option (required outside Node and behind a proxy).', { path: new URL(c.req.url).pathname })
+    }
+    return null
+  }
   const byOrder = (c: Context) => c.req.param('orderId') ?? ''
-  const checksPerIp = limiter('checks-per-ip', limits.checksPerIp ?? { limit: 30, windowMs: TEN_MINUTES }, byIp)
-  const codeRequestLimits = [
-    limiter('code-requests-per-ip', limits.codeRequestsPerIp ?? { limit: 10, windowMs: TEN_MINUTES }, byIp),
-    limiter('code-requests-per-order', limits.codeRequestsPerOrder ?? { limit: 3, windowMs: TEN_MINUTES }, byOrder),
-  ]
-  const codeCheckLimits = [checksPerIp, limiter('code-checks-per-order', limits.codeChecksPerOrder ?? { limit: 10, windowMs: TEN_MINUTES }, byOrder)]
-
   const requireOrder = async (c: Context, orderId: string): Promise<void> => {
     const token = c.req.header('x-order-token') ?? c.req.query('token')
     if (!(await access.check(orderId, token))) {
@@ -132,20 +158,36 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
       throw new OrdoError('NOT_FOUND', `No order ${orderId} for this token.`, { details: { orderId } })
     }
   }
+  // Before the per-order limits: a request without the order's token must not use up its customer's allowance.
+  const orderToken: MiddlewareHandler = async (c, next) => {
+    await requireOrder(c, c.req.param('orderId') ?? '')
+    await next()
+  }
+  const checksPerIp = limiter('checks-per-ip', limits.checksPerIp ?? { limit: 30, windowMs: TEN_MINUTES }, byIp)
+  const codeRequestLimits = [
+    limiter('code-requests-per-ip', limits.codeRequestsPerIp ?? { limit: 10, windowMs: TEN_MINUTES }, byIp),
+    orderToken,
+    limiter('code-requests-per-order', limits.codeRequestsPerOrder ?? { limit: 3, windowMs: TEN_MINUTES }, byOrder),
+  ]
+  const codeCheckLimits = [checksPerIp, orderToken, limiter('code-checks-per-order', limits.codeChecksPerOrder ?? { limit: 10, windowMs: TEN_MINUTES }, byOrder)]
+  const quoteLimits = [limiter('delivery-quotes-per-ip', limits.deliveryQuotesPerIp ?? { limit: 60, windowMs: 60_000 }, byIp)]
   const orderHeader = { name: 'x-order-token', description: 'The order access token (or `?token=`).', required: false }
   const t = new RouteTable()
 
   // Catalog
   t.add(
     { method: 'get', path: '/products', operationId: 'listProducts', summary: 'Products, a page at a time', tag: 'catalog', query: s.productQuery, success: { status: 200, description: '`{ items, nextCursor }`.' } },
-    async ({ query }) => shop.catalog.listProducts({ ...query, status: 'active' }),
+    async ({ query }) => {
+      const page = await shop.catalog.listProducts({ ...query, status: 'active' })
+      return { items: page.items.map(storefrontProduct), nextCursor: page.nextCursor }
+    },
   )
   t.add(
     { method: 'get', path: '/products/:product', operationId: 'getProduct', summary: 'A product with its variants, by id or handle', tag: 'catalog', params: z.object({ product: s.key }), success: { status: 200, description: 'The product.' }, problems: [404] },
     async ({ params }) => {
       const product = await shop.catalog.getProduct(params.product)
       if (!product || product.status !== 'active') throw new OrdoError('NOT_FOUND', `No product ${params.product}.`, { details: { product: params.product } })
-      return product
+      return storefrontProduct(product)
     },
   )
   t.add(
@@ -181,8 +223,9 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
   t.add({ ...cartRoute('put', '/carts/:cartId/address', 'setCartAddress', 'Sets (or, with null, clears) the delivery address'), body: s.addressBody }, async ({ params, body }) => shop.carts.setShippingAddress(params.cartId, body))
   t.add({ ...cartRoute('put', '/carts/:cartId/notes', 'setCartNotes', "Sets the customer's comment"), body: s.notesBody }, async ({ params, body }) => shop.carts.setNotes(params.cartId, body.notes))
   t.add(
-    { ...cartRoute('post', '/carts/:cartId/delivery-quotes', 'quoteDelivery', 'Delivery options for the cart to a destination, from every courier'), body: s.quoteBody, success: { status: 200, description: '`{ options, failures, parcels }`.' } },
+    { ...cartRoute('post', '/carts/:cartId/delivery-quotes', 'quoteDelivery', 'Delivery options for the cart to a destination, from every courier (rate limited per client)'), body: s.quoteBody, success: { status: 200, description: '`{ options, failures, parcels }`.' }, problems: [404, 409, 422, 429] },
     async ({ params, body }) => shop.delivery.quote(params.cartId, body.destination, body.options ?? {}),
+    quoteLimits,
   )
   t.add({ ...cartRoute('put', '/carts/:cartId/delivery', 'setCartDelivery', 'Chooses a delivery option (null clears it)'), body: s.deliveryBody }, async ({ params, body }) => shop.carts.setDelivery(params.cartId, body))
   t.add(
@@ -211,7 +254,8 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
     async ({ params, body, c }) => {
       const idempotencyKey = s.idempotencyKey.safeParse(c.req.header('idempotency-key'))
       if (!idempotencyKey.success) throw s.headerProblem('idempotency-key', '8 to 128 visible characters are required')
-      const order = await shop.checkout.placeOrder(params.cartId, { idempotencyKey: idempotencyKey.data, acceptPriceChanges: body?.acceptPriceChanges ?? false })
+      // Scoped to the cart: a key another visitor already used cannot reach their order.
+      const order = await shop.checkout.placeOrder(params.cartId, { idempotencyKey: await scopedKey(params.cartId, idempotencyKey.data, 191), acceptPriceChanges: body?.acceptPriceChanges ?? false })
       return { order: customerOrder(order), accessToken: await access.token(order.id) }
     },
   )
@@ -267,14 +311,13 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
       await requireOrder(c, params.orderId)
       const idempotencyKey = s.idempotencyKey.safeParse(c.req.header('idempotency-key'))
       if (!idempotencyKey.success) throw s.headerProblem('idempotency-key', '8 to 128 visible characters are required')
-      const payment = await shop.payments.start(params.orderId, { method: body.method, ...(body.returnUrl ? { returnUrl: body.returnUrl } : {}), idempotencyKey: `storefront:${idempotencyKey.data}` })
+      const payment = await shop.payments.start(params.orderId, { method: body.method, ...(body.returnUrl ? { returnUrl: body.returnUrl } : {}), idempotencyKey: await scopedKey(params.orderId, idempotencyKey.data, 150) })
       return { id: payment.id, status: payment.status, amount: payment.amount, currency: payment.currency, confirmationUrl: payment.confirmationUrl }
     },
   )
   t.add(
     { method: 'post', path: '/orders/:orderId/confirmation-code', operationId: 'requestConfirmationCode', summary: "Sends an SMS code to the order's phone (rate limited per order and per client)", tag: 'orders', params: orderParams, headers: [orderHeader], query: s.tokenQuery, success: { status: 201, description: '`{ phone, expiresAt }`: where the code went and until when it works.' }, problems: [404, 409, 429] },
-    async ({ params, c }) => {
-      await requireOrder(c, params.orderId)
+    async ({ params }) => {
       const request = await shop.orders.requestConfirmationCode(params.orderId)
       return { phone: maskPhone(request.phone), expiresAt: request.expiresAt }
     },
@@ -282,8 +325,7 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
   )
   t.add(
     { method: 'post', path: '/orders/:orderId/confirm', operationId: 'confirmByCode', summary: 'Confirms the order with the SMS code (rate limited per order and per client)', tag: 'orders', params: orderParams, headers: [orderHeader], query: s.tokenQuery, body: s.codeBody, success: { status: 200, description: '`{ ok: true, order }`, or `{ ok: false, reason, attemptsLeft }`.' }, problems: [404, 409, 429] },
-    async ({ params, body, c }) => {
-      await requireOrder(c, params.orderId)
+    async ({ params, body }) => {
       const result = await shop.orders.confirmByCode(params.orderId, body.code)
       return result.ok ? { ok: true, order: customerOrder(result.order) } : result
     },
@@ -297,13 +339,29 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
   )
 
   const app = new Hono()
-  mountTable(app, t, options, { title: 'Ordo storefront API', description: 'Catalog, carts, checkout, order status and confirmation for shoppers.' })
+  mountTable(app, t, options, { title: 'Ordo storefront API', description: 'Catalog, carts, checkout, order status and confirmation for shoppers.' }, undefined, 'public')
   return app
 }
 
 function customerOrder(order: Order): CustomerOrderView['order'] {
-  const { managerId: _m, idempotencyKey: _i, pricingContext: _p, cartId: _c, ...rest } = order
-  return rest
+  const { managerId: _m, idempotencyKey: _i, pricingContext: _p, cartId: _c, customerId: _u, lines, ...rest } = order
+  return { ...rest, lines: lines.map(({ costPrice: _cost, ...line }) => line) }
+}
+
+/**
+ * A client's idempotency key scoped to the cart or order it is for
+ * (`storefront:<id>:<key>`); when that is longer than the engine takes
+ * (`max`), the client's part is replaced by its SHA-256.
+ */
+async function scopedKey(scope: string, key: string, max: number): Promise<string> {
+  const plain = `storefront:${scope}:${key}`
+  if (plain.length <= max) return plain
+  return `storefront:${scope}:#${base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))))}`
+}
+
+function storefrontProduct(product: Product): StorefrontProduct {
+  const { variants, ...rest } = product
+  return { ...rest, variants: variants.filter((v) => v.status === 'active').map(({ costPrice: _cost, ...variant }) => variant) }
 }
 
 function maskPhone(phone: string): string {

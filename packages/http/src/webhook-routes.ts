@@ -13,7 +13,8 @@ export type WebhookRouteOptions = CommonRouteOptions
  * (`POST /couriers/:carrier`) and SMS delivery reports (`POST /sms/:gateway`).
  * The body reaches the adapter byte for byte with the headers and the
  * sender's address, so it can check the signature; the adapter's answer
- * (including its refusal of a bad signature) is what the provider gets. Bodies
+ * (including its refusal of a bad signature) is what the provider gets.
+ * Problems (an unknown provider, an outage) show no engine details. Bodies
  * above `maxBodyBytes` (256 KiB unless set) are refused with `413` before they
  * are read whole.
  *
@@ -30,9 +31,11 @@ export function webhookRoutes(shop: Commerce, options: WebhookRouteOptions = {})
     throw new OrdoError('INVALID_CONFIG', `webhookRoutes: ${issue.path.join('.')}: ${issue.message}`, { details: { key: issue.path.join('.') } })
   }
   const clientIp = options.clientIp ?? defaultClientIp
+  const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
   const request = async (c: Context) => ({
     headers: Object.fromEntries(c.req.raw.headers.entries()) as Record<string, string | undefined>,
-    rawBody: await c.req.text(),
+    // Decoded without touching a byte order mark: `text()` would drop it and the signature would no longer match.
+    rawBody: utf8.decode(await c.req.arrayBuffer()),
     remoteAddress: clientIp(c) ?? null,
   })
   const answer = (response: { status: number; body: string; contentType: string }) =>
@@ -53,6 +56,6 @@ export function webhookRoutes(shop: Commerce, options: WebhookRouteOptions = {})
     async ({ params, c }) => answer((await shop.notify.handleCallback(params.gateway, await request(c))).response),
   )
   const app = new Hono()
-  mountTable(app, t, { maxBodyBytes: 262_144, ...options }, { title: 'Ordo webhooks', description: 'Callbacks from payment providers, carriers and SMS gateways.' })
+  mountTable(app, t, { maxBodyBytes: 262_144, ...options }, { title: 'Ordo webhooks', description: 'Callbacks from payment providers, carriers and SMS gateways.' }, undefined, 'public')
   return app
 }

@@ -73,6 +73,30 @@ describeEachDialect('http: SMS confirmation codes and their rate limits', ({ dat
     expect((await check()).body).toMatchObject({ status: 429, details: { limit: 'code-checks-per-order' } })
   })
 
+  test("requests without the order's token do not use up its customer's code limits", async () => {
+    const { app } = await setup({ rateLimits: { codeRequestsPerOrder: { limit: 2, windowMs: 60_000 }, codeChecksPerOrder: { limit: 2, windowMs: 60_000 } } })
+    const { orderId, token } = await placed(app, 'tokenless-1')
+    for (let i = 0; i < 3; i++) {
+      const ip = `10.3.0.${i}`
+      expect((await call(app, 'POST', `/store/orders/${orderId}/confirmation-code`, undefined, { 'x-test-ip': ip })).status).toBe(404)
+      expect((await call(app, 'POST', `/store/orders/${orderId}/confirmation-code`, undefined, { 'x-test-ip': ip, 'x-order-token': 'forged' })).status).toBe(404)
+      expect((await call(app, 'POST', `/store/orders/${orderId}/confirm`, { code: '000000' }, { 'x-test-ip': ip })).status).toBe(404)
+    }
+    expect((await call(app, 'POST', `/store/orders/${orderId}/confirmation-code`, undefined, { 'x-order-token': token })).status).toBe(201)
+    expect((await call(app, 'POST', `/store/orders/${orderId}/confirm`, { code: '000000' }, { 'x-order-token': token })).status).toBe(200)
+  })
+
+  test('delivery quotes are limited per client IP', async () => {
+    const { app } = await setup({ rateLimits: { deliveryQuotesPerIp: { limit: 2, windowMs: 60_000 } } })
+    const cartId = (await call(app, 'POST', '/store/carts', {})).body.id as string
+    await call(app, 'POST', `/store/carts/${cartId}/items`, { sku: 'SOCKS', quantity: 1 })
+    const quote = (ip: string) => call(app, 'POST', `/store/carts/${cartId}/delivery-quotes`, { destination: { city: 'Москва' } }, { 'x-test-ip': ip })
+    expect((await quote('10.4.0.1')).status).toBe(200)
+    expect((await quote('10.4.0.1')).status).toBe(200)
+    expect((await quote('10.4.0.1')).body).toMatchObject({ status: 429, code: 'RATE_LIMITED', details: { limit: 'delivery-quotes-per-ip' } })
+    expect((await quote('10.4.0.2')).status).toBe(200)
+  })
+
   test('order look-ups by number and phone are limited per client IP', async () => {
     const { app } = await setup({ rateLimits: { checksPerIp: { limit: 2, windowMs: 60_000 } } })
     const lookup = (ip: string) => call(app, 'POST', '/store/orders/lookup', { number: '999999', phone: PHONE }, { 'x-test-ip': ip })

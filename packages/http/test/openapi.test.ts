@@ -58,6 +58,13 @@ describe('http: OpenAPI documents', () => {
     expect(Object.keys(cancel.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '409']))
     expect(admin.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' })
 
+    // Query parameters are documented as the client sends them: strings before the route's transforms.
+    const products = Object.fromEntries(storefront.paths['/products'].get.parameters.map((p: { name: string; schema: unknown }) => [p.name, p.schema]))
+    expect(products.includeSubcategories).toEqual({ type: 'string', enum: ['true', 'false'] })
+    expect(products.attributes).toMatchObject({ type: 'string', maxLength: 2000 })
+    expect(addItem.responses['415'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' })
+    expect(storefront.paths['/carts/{cartId}/delivery-quotes'].post.responses).toHaveProperty('429')
+
     const webhooks = await doc(routers[2]![1])
     expect(Object.keys(webhooks.paths['/payments/{provider}'].post.requestBody.content)).toContain('application/x-www-form-urlencoded')
   })

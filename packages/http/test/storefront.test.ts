@@ -71,6 +71,50 @@ describeEachDialect('http: storefront routes', ({ database }) => {
     expect(closed.body.code).toBe('CART_CLOSED')
   })
 
+  test('products and orders are shown without purchase costs, archived variants or the customer id', async () => {
+    const { app, shop } = await setup()
+    await shop.catalog.upsertProduct({
+      handle: 'tee',
+      name: 'Футболка',
+      vatRate: 'vat22',
+      paymentSubject: 'commodity',
+      variants: [
+        { sku: 'TEE-M', name: 'M', weightGrams: 180, costPrice: 41_000 },
+        { sku: 'TEE-L', name: 'L', weightGrams: 190, costPrice: 45_000, status: 'archived' },
+      ],
+    })
+    expect((await shop.catalog.getProduct('tee'))!.variants.map((v) => v.costPrice)).toEqual([41_000, 45_000])
+    const tee = await call(app, 'GET', '/store/products/tee')
+    expect(tee.body.variants.map((v: { sku: string }) => v.sku)).toEqual(['TEE-M'])
+    expect(JSON.stringify(tee.body)).not.toContain('costPrice')
+    const list = await call(app, 'GET', '/store/products?limit=10')
+    expect(list.body.items.find((p: { handle: string }) => p.handle === 'tee').variants.map((v: { sku: string }) => v.sku)).toEqual(['TEE-M'])
+    expect(JSON.stringify(list.body)).not.toContain('costPrice')
+
+    const cartId = await readyCart(app, { payment: 'pickup' })
+    const placed = await call(app, 'POST', `/store/carts/${cartId}/checkout`, {}, { 'idempotency-key': 'cost-view-1' })
+    expect(placed.status).toBe(201)
+    expect((await shop.orders.get(placed.body.order.id))!.lines.find((l) => l.sku === 'TEE-M')!.costPrice).toBe(41_000)
+    for (const order of [placed.body.order, (await call(app, 'GET', `/store/orders/${placed.body.order.id}`, undefined, { 'x-order-token': placed.body.accessToken })).body.order]) {
+      expect(order.lines.map((l: { sku: string }) => l.sku).sort()).toEqual(['SOCKS', 'TEE-M'])
+      expect(order).not.toHaveProperty('customerId')
+      for (const line of order.lines) expect(line).not.toHaveProperty('costPrice')
+    }
+  })
+
+  test('idempotency keys are scoped to the cart: another visitor reusing a key gets their own order, not a problem naming the first', async () => {
+    const { app, shop } = await setup()
+    const first = await readyCart(app, { payment: 'pickup' })
+    const second = await readyCart(app, { payment: 'pickup' })
+    const a = await call(app, 'POST', `/store/carts/${first}/checkout`, {}, { 'idempotency-key': 'shared-key-1' })
+    const b = await call(app, 'POST', `/store/carts/${second}/checkout`, {}, { 'idempotency-key': 'shared-key-1' })
+    expect(a.status).toBe(201)
+    expect(b.status).toBe(201)
+    expect(b.body.order.id).not.toBe(a.body.order.id)
+    expect((await shop.orders.list()).items).toHaveLength(2)
+    expect((await call(app, 'POST', `/store/carts/${first}/checkout`, {}, { 'idempotency-key': 'shared-key-1' })).body.order.id).toBe(a.body.order.id)
+  })
+
   test('checkout needs an idempotency key; an incomplete cart is refused by the engine', async () => {
     const { app } = await setup()
     const cartId = await readyCart(app)

@@ -1,6 +1,7 @@
+import type { Commerce } from '@ordo/core'
 import { describeEachDialect } from '@ordo/testing'
-import { afterEach, expect, test } from 'vitest'
-import { apiKeys } from '../src/index.js'
+import { afterEach, describe, expect, test } from 'vitest'
+import { apiKeys, webhookRoutes } from '../src/index.js'
 import { call, httpShop, readyCart, type HttpShop } from './http-fixture.js'
 
 describeEachDialect('http: webhook routes', ({ database }) => {
@@ -87,5 +88,27 @@ describeEachDialect('http: webhook routes', ({ database }) => {
     expect((await post(app, '/webhooks/couriers/nope', { headers: {}, rawBody: '{}' })).status).toBe(404)
     expect((await post(app, '/webhooks/sms/nope', { headers: {}, rawBody: '{}' })).status).toBe(404)
     expect((await app.request('/webhooks/payments/cloudpayments')).status).toBe(404)
+  })
+})
+
+describe('http: webhook raw bodies', () => {
+  test('the adapter gets the body as sent: a byte order mark is kept', async () => {
+    const received: string[] = []
+    const shop = {
+      payments: {
+        handleWebhook: async (_provider: string, request: { rawBody: string }) => {
+          received.push(request.rawBody)
+          return { response: { status: 200, body: 'OK', contentType: 'text/plain' } }
+        },
+      },
+    } as unknown as Commerce
+    const app = webhookRoutes(shop, { clientIp: () => '203.0.113.7' })
+    const json = new TextEncoder().encode('{"event":"payment.succeeded","amount":"990.00 ₽"}')
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...json])
+    const response = await app.request('/payments/yookassa', { method: 'POST', body: bytes, headers: { 'content-type': 'application/json' } })
+    expect(response.status).toBe(200)
+    expect(received).toEqual(['\uFEFF{"event":"payment.succeeded","amount":"990.00 ₽"}'])
+    // Byte for byte: encoding the string again gives back exactly what was sent.
+    expect([...new TextEncoder().encode(received[0]!)]).toEqual([...bytes])
   })
 })
