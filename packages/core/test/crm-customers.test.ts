@@ -285,6 +285,33 @@ describeEachDialect('crm customers', ({ database }) => {
     expect(await shop.loyalty.balance(anna.id)).toMatchObject({ active: 0, debt: 0, total: 0 })
   })
 
+  test('concurrent writes of the same contact or segment code: DUPLICATE (or both saved), never a raw unique-key error', async () => {
+    const { shop } = await crmShop()
+    const outcome = <T,>(results: PromiseSettledResult<T>[]) => ({
+      won: results.filter((r): r is PromiseFulfilledResult<T> => r.status === 'fulfilled').map((r) => r.value),
+      lost: results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as { code?: string; details?: Record<string, unknown> }),
+    })
+    const phone = '+79165550101'
+    const creates = outcome(await Promise.allSettled([1, 2, 3, 4].map((i) => shop.customers.create({ name: `Гонщик ${i}`, phones: [phone] }))))
+    expect(creates.won).toHaveLength(1)
+    expect(creates.lost.map((e) => e.code)).toEqual(['DUPLICATE', 'DUPLICATE', 'DUPLICATE'])
+    for (const e of creates.lost) expect(e.details).toMatchObject({ key: 'phone', value: phone, customerId: creates.won[0]!.id })
+
+    const a = await shop.customers.create({ name: 'А', phones: ['+79165550102'] })
+    const b = await shop.customers.create({ name: 'Б', phones: ['+79165550103'] })
+    const email = 'race@example.ru'
+    const adds = outcome(await Promise.allSettled([shop.customers.addContact(a.id, { email }), shop.customers.addContact(b.id, { email })]))
+    expect(adds.won).toHaveLength(1)
+    expect(adds.lost.map((e) => e.code)).toEqual(['DUPLICATE'])
+    expect(adds.lost[0]!.details).toMatchObject({ key: 'email', value: email, customerId: adds.won[0]!.id })
+
+    const saves = outcome(await Promise.allSettled(['one', 'two', 'three'].map((name) => shop.crm.saveSegment({ code: 'race-segment', name, filter: { tags: ['vip'] } }))))
+    expect(saves.lost).toEqual([])
+    const stored = (await shop.crm.segments()).filter((x) => x.code === 'race-segment')
+    expect(stored).toHaveLength(1)
+    expect(saves.won.map((x) => x.name)).toContain(stored[0]!.name)
+  })
+
   test('two merges of the same pair at once, in opposite directions: exactly one wins, the other is refused and nothing is lost', async () => {
     const { shop } = await crmShop()
     const left = await shop.customers.create({ name: 'Левый', phones: ['+79166660001'], tags: ['l'] })

@@ -158,4 +158,37 @@ describeEachDialect('experiments', ({ database }) => {
       await shop.close()
     }
   })
+
+  test('cancelled orders are not conversions; dates alone are midnight in the given time zone', async () => {
+    const { shop, clock } = await seededShop((await database()).storage)
+    try {
+      await shop.experiments.define({ key: 'banner', variants: [{ key: 'control', weight: 1 }, { key: 'banner', weight: 1 }] })
+      // 01:30 on 11 March in Moscow, still 10 March in UTC.
+      clock.set(new Date('2026-03-10T22:30:00Z'))
+      const placed = []
+      for (const visitor of ['v1', 'v2', 'v3']) {
+        await shop.experiments.assign('banner', visitor)
+        await shop.tracking.visit({ sessionId: `s-${visitor}`, visitorId: visitor })
+        if (visitor === 'v3') continue
+        const cart = await shop.carts.create({ sessionId: `s-${visitor}` })
+        await shop.carts.addItem(cart.id, { sku: 'SOCKS', quantity: 1 })
+        await shop.carts.setContact(cart.id, { phone: '+79161234567' })
+        placed.push(await shop.checkout.placeOrder(cart.id, { idempotencyKey: randomUUID(), acceptPriceChanges: true }))
+      }
+      await shop.orders.cancel(placed[1]!.id, { reason: 'no_answer', actor: 'manager:1' })
+      await shop.experiments.flush()
+      await shop.tracking.flush()
+      await shop.events.relay()
+      const total = (r: { variants: { exposures: number; conversions: number }[] }) =>
+        r.variants.reduce((t, v) => [t[0]! + v.exposures, t[1]! + v.conversions], [0, 0])
+      // Three exposed, two ordered, one of those orders was cancelled.
+      expect(total(await shop.reports.experiment('banner'))).toEqual([3, 1])
+      expect(total(await shop.reports.experiment('banner', { from: '2026-03-11', timeZone: 'Europe/Moscow' }))).toEqual([3, 1])
+      expect(total(await shop.reports.experiment('banner', { from: '2026-03-11' }))).toEqual([0, 0])
+      expect(total(await shop.reports.experiment('banner', { to: '2026-03-11', timeZone: 'Europe/Moscow' }))).toEqual([0, 0])
+      expect((await failure(shop.reports.experiment('banner', { timeZone: 'Mars/Olympus' }))).code).toBe('VALIDATION')
+    } finally {
+      await shop.close()
+    }
+  })
 })

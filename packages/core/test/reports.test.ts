@@ -331,6 +331,40 @@ describeEachDialect('reports', ({ database }) => {
     expect((await shop.reports.acquisition(MARCH)).totals.spend).toBe(160_000)
   })
 
+  test('dates alone are midnight in the period\'s time zone; a spend Date is the day it falls on in the given zone', async () => {
+    const byDates = await shop.reports.acquisition({ from: '2026-03-01', to: '2026-04-01', timeZone: 'Europe/Moscow' })
+    expect(byDates.period.from).toEqual(MSK('2026-03-01T00:00:00'))
+    expect(byDates.period.to).toEqual(MSK('2026-04-01T00:00:00'))
+    // Order H (00:30 on 1 April in Moscow, still 31 March in UTC) stays out.
+    expect(byDates.totals).toEqual((await shop.reports.acquisition(MARCH)).totals)
+    const late = new Date('2026-04-01T22:30:00Z')
+    expect((await shop.reports.recordSpend({ channel: { source: 'tz-probe' }, date: late, amount: 1, timeZone: 'Europe/Moscow' })).date).toBe('2026-04-02')
+    expect((await shop.reports.recordSpend({ channel: { source: 'tz-probe' }, date: late, amount: 1 })).date).toBe('2026-04-01')
+    await expect(shop.reports.recordSpend({ channel: { source: 'tz-probe' }, date: late, amount: 1, timeZone: 'Mars/Olympus' })).rejects.toMatchObject({ code: 'VALIDATION' })
+  })
+
+  test('money in another currency is not added to the shop\'s: orders are left out, spend is refused', async () => {
+    await expect(shop.reports.recordSpend({ channel: { source: 'vk' }, date: '2026-03-21', amount: 5_000, currency: 'EUR' })).rejects.toMatchObject({ code: 'VALIDATION' })
+    expect((await shop.reports.recordSpend({ channel: { source: 'vk' }, date: '2026-03-20', amount: 40_000, currency: 'RUB' })).currency).toBe('RUB')
+    expect((await shop.reports.acquisition(MARCH)).totals.spend).toBe(160_000)
+    // Order D (no channel, revenue 40 000) as if it had been placed in dollars.
+    await shop.run((uow) => uow.db.updateTable('ordo_order').set({ currency: 'USD' }).where('id', '=', orders.D!.id).execute())
+    try {
+      const report = await shop.reports.acquisition(MARCH)
+      expect([report.totals.orders, report.totals.revenue]).toEqual([4, 460_000])
+      expect(report.rows.find((r) => r.source === null)?.orders ?? 0).toBe(0)
+      const sales = await shop.reports.sales(MARCH)
+      const managers = await shop.reports.managers(MARCH)
+      await shop.run((uow) => uow.db.updateTable('ordo_order').set({ currency: 'RUB' }).where('id', '=', orders.D!.id).execute())
+      const [rubSales, rubManagers] = [await shop.reports.sales(MARCH), await shop.reports.managers(MARCH)]
+      expect([sales.totals.orders, sales.totals.revenue]).toEqual([rubSales.totals.orders - 1, rubSales.totals.revenue - 40_000])
+      // Managers still count the order, but not its money.
+      expect([managers.totals.orders, managers.totals.revenue]).toEqual([rubManagers.totals.orders, rubManagers.totals.revenue - 40_000])
+    } finally {
+      await shop.run((uow) => uow.db.updateTable('ordo_order').set({ currency: 'RUB' }).where('id', '=', orders.D!.id).execute())
+    }
+  })
+
   test('couriers: on time against the checkout estimate, refusals, cost per delivery', async () => {
     const report = await shop.reports.couriers(MARCH)
     const placed = Object.fromEntries(['A', 'B', 'D', 'F', 'I'].map((n) => [n, orders[n]!.placedAt.getTime()]))

@@ -1,14 +1,67 @@
 import { randomUUID } from 'node:crypto'
 import { createCommerce, type Commerce, type FunnelReport, type FunnelReportInput, type Order } from '@ordo/core'
 import { describeEachDialect, type TestClock } from '@ordo/testing'
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { countingStorage } from '../../../bench/counting-storage.js'
+import { silentLogger } from '../src/logger.js'
+import { BatchWriter } from '../src/tracking/batch-writer.js'
+import { failingStorage } from './fixtures/failing-storage.js'
 import { failure } from './fixtures/order-fixture.js'
 import { seededShop } from './fixtures/shop-fixture.js'
 
 const DAY = 86_400_000
 /** An instant written in Moscow time (UTC+3, no DST). */
 const msk = (local: string) => new Date(`${local}+03:00`)
+
+describe('batch writer', () => {
+  test('a failed write of 200k held rows keeps them (no call-stack overflow), trims to the cap and logs the drop', async () => {
+    const errors: string[] = []
+    const logger = { ...silentLogger, error: (message: string) => void errors.push(message) }
+    const down = new Error('database is down')
+    let writes = 0
+    let fail = true
+    const written: number[] = []
+    const writer = new BatchWriter<number>('test', { maxRows: 1_000_000, maxDelayMs: 60_000, maxHeld: 150_000 }, async (rows) => {
+      writes++
+      if (fail) throw down
+      written.push(...rows)
+    }, logger)
+    for (let i = 0; i < 200_000; i++) writer.add(i)
+    await expect(writer.flush()).rejects.toBe(down)
+    // The newest 150 000 are kept; the 50 000 oldest are dropped, and that is logged.
+    expect(writer.pending).toBe(150_000)
+    expect(errors.some((m) => m.includes('dropped the 50000 oldest rows'))).toBe(true)
+    fail = false
+    await writer.flush()
+    expect(writer.pending).toBe(0)
+    expect(written.length).toBe(150_000)
+    expect([written[0], written.at(-1)]).toEqual([50_000, 199_999])
+    expect(writes).toBe(1 + 300)
+  })
+
+  test('after a failure, full batches wait for the retry instead of each starting a write', async () => {
+    let fail = true
+    let writes = 0
+    const writer = new BatchWriter<number>('test', { maxRows: 2, maxDelayMs: 60_000, maxHeld: 1000 }, async () => {
+      writes++
+      if (fail) throw new Error('down')
+    }, silentLogger)
+    writer.add(1)
+    await expect(writer.flush()).rejects.toThrow('down')
+    expect(writes).toBe(1)
+    for (let i = 0; i < 20; i++) writer.add(i)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(writes).toBe(1)
+    fail = false
+    await writer.flush()
+    expect([writes, writer.pending]).toEqual([2, 0])
+    // Writing works again: a full batch starts its own write.
+    writer.add(1)
+    writer.add(2)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect([writes, writer.pending]).toEqual([3, 0])
+  })
+})
 
 
 describeEachDialect('tracking', ({ database }) => {
@@ -59,6 +112,10 @@ describeEachDialect('tracking', ({ database }) => {
       expect((await failure(shop.tracking.visit({ sessionId: '' }))).code).toBe('VALIDATION')
       expect((await failure(shop.tracking.visit({ sessionId: 's', channel: { source: 'x'.repeat(300) } }))).code).toBe('VALIDATION')
       expect((await failure(shop.tracking.visit({ sessionId: 's', at: 'yesterday' }))).code).toBe('VALIDATION')
+      // Control characters (PostgreSQL refuses NUL in text): one such row would block every batch behind it.
+      expect((await failure(shop.tracking.visit({ sessionId: 's', landing: '/a\u0000b' }))).code).toBe('VALIDATION')
+      expect((await failure(shop.tracking.visit({ sessionId: 's\u0000', landing: '/' }))).code).toBe('VALIDATION')
+      expect((await failure(shop.tracking.visit({ sessionId: 's', channel: { source: 'ya\u0007' } }))).code).toBe('VALIDATION')
       expect((await failure(shop.tracking.lead({ sessionId: 's', name: 'Анна' }))).code).toBe('VALIDATION')
       expect((await failure(shop.tracking.lead({ sessionId: 's', phone: '12' }))).code).toBe('VALIDATION')
       await shop.tracking.flush()
@@ -119,6 +176,93 @@ describeEachDialect('tracking', ({ database }) => {
       await shop.tracking.visit({ sessionId: 'b', visitorId: 'v', channel: { source: 'vk', medium: 'social' } })
       const cart = await shop.carts.create({ sessionId: 'b' })
       expect(cart.channel).toMatchObject({ source: 'google', medium: 'cpc' })
+    } finally {
+      await shop.close()
+    }
+  })
+
+  test('a tracking outage does not break carts or leads, and full batches stop hitting the database until the retry', async () => {
+    const { storage, control } = failingStorage((await database()).storage)
+    const { shop } = await seededShop(storage, { config: { tracking: { batchSize: 2, flushIntervalMs: 60_000 } } })
+    try {
+      await shop.tracking.visit({ sessionId: 's1', channel: { source: 'yandex', medium: 'cpc' }, landing: '/sofas' })
+      await shop.tracking.flush()
+      control.fails = /insert into .ordo_visit./i
+      await shop.tracking.visit({ sessionId: 's1', landing: '/sofas/red' })
+      // The queued visit cannot be written: the cart is credited from what is stored.
+      const cart = await shop.carts.create({ sessionId: 's1' })
+      expect(cart.channel).toMatchObject({ source: 'yandex', medium: 'cpc', landingPage: '/sofas' })
+      const lead = await shop.tracking.lead({ sessionId: 's1', phone: '+79161234567' })
+      expect(lead.channel).toMatchObject({ source: 'yandex' })
+      const refused = control.refused
+      expect(refused).toBeGreaterThanOrEqual(1)
+      // Full batches while writes fail wait for the retry timer; a session with nothing queued does not write at all.
+      for (let i = 0; i < 10; i++) await shop.tracking.visit({ sessionId: `other-${i}`, landing: '/' })
+      await shop.carts.create({ sessionId: 'nothing-queued' })
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(control.refused).toBe(refused)
+      // Back up: everything held is written.
+      control.fails = null
+      await shop.tracking.flush()
+      const stored = await shop.run((uow) => uow.db.selectFrom('ordo_visit').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow())
+      expect(Number(stored.n)).toBe(12)
+    } finally {
+      control.fails = null
+      await shop.close()
+    }
+  })
+
+  test('direct traffic is stored one way: a cart of a direct session has no source, like a cart without a session', async () => {
+    const { shop } = await seededShop((await database()).storage)
+    try {
+      await shop.tracking.visit({ sessionId: 'direct', landing: '/' })
+      await shop.tracking.visit({ sessionId: 'typed', channel: { source: '(direct)' }, landing: '/' })
+      const carts = [await shop.carts.create({ sessionId: 'direct' }), await shop.carts.create({ sessionId: 'typed' }), await shop.carts.create()]
+      const rows = await shop.run((uow) =>
+        uow.db
+          .selectFrom('ordo_cart')
+          .select(['id', 'channel_source'])
+          .where('id', 'in', carts.map((c) => c.id))
+          .execute(),
+      )
+      expect(rows.map((r) => r.channel_source)).toEqual([null, null, null])
+      expect(carts[0]!.channel?.source ?? null).toBeNull()
+      const lead = await shop.tracking.lead({ sessionId: 'direct', email: 'a@example.ru' })
+      const stored = await shop.run((uow) => uow.db.selectFrom('ordo_lead').select('source').where('id', '=', lead.id).executeTakeFirstOrThrow())
+      expect(stored.source).toBeNull()
+    } finally {
+      await shop.close()
+    }
+  })
+
+  test('the funnel counts a session once, under its first visit; page views go with their session; totals are the sum of rows', async () => {
+    const { shop, clock } = await seededShop((await database()).storage)
+    try {
+      const at = (local: string) => msk(`2026-03-02T${local}:00`)
+      clock.set(at('12:00'))
+      // Queued out of order: the first visit is the earliest, not the first reported.
+      await shop.tracking.visit({ sessionId: 'S', landing: '/sofas/red', at: at('10:05') })
+      await shop.tracking.visit({ sessionId: 'S', channel: { source: 'yandex', medium: 'cpc' }, landing: '/sofas', at: at('10:00') })
+      await shop.tracking.visit({ sessionId: 'S', landing: '/sofas/blue', at: at('10:10') })
+      await shop.tracking.visit({ sessionId: 'T', landing: '/', at: at('11:00') })
+      await shop.tracking.flush()
+      const period = { from: '2026-03-02T00:00:00+03:00', to: '2026-03-03T00:00:00+03:00', timeZone: 'Europe/Moscow' }
+      const byChannel = await shop.reports.funnel(period)
+      expect(byChannel.rows.map((r) => [r.source, r.medium, r.visits, r.pageViews])).toEqual([
+        ['(direct)', null, 1, 1],
+        ['yandex', 'cpc', 1, 3],
+      ])
+      const byLanding = await shop.reports.funnel({ ...period, by: 'landing' })
+      expect(byLanding.rows.map((r) => [r.landing, r.visits, r.pageViews])).toEqual([
+        ['/', 1, 1],
+        ['/sofas', 1, 3],
+      ])
+      for (const report of [byChannel, byLanding]) {
+        expect([report.totals.visits, report.totals.pageViews]).toEqual([2, 4])
+        expect(report.rows.reduce((n, r) => n + r.visits, 0)).toBe(report.totals.visits)
+        expect(report.rows.reduce((n, r) => n + r.pageViews, 0)).toBe(report.totals.pageViews)
+        expect(report.byPeriod.reduce((n, r) => n + r.visits, 0)).toBe(report.totals.visits)
+      }
     } finally {
       await shop.close()
     }
@@ -233,9 +377,16 @@ function describeFunnel(database: () => Promise<{ storage: Parameters<typeof see
     expect(landings.rows.map((r) => [r.landing, r.source, r.visits, r.pageViews, r.carts, r.orders])).toEqual([
       ['/', null, 4, 4, 3, 2],
       ['/lamps', null, 2, 2, 1, 1],
-      ['/sofas', null, 1, 1, 1, 1],
-      ['/sofas/red', null, 1, 1, 0, 0],
+      ['/sofas', null, 1, 2, 1, 1],
     ])
+  })
+
+  test('a date alone is midnight in the report\'s time zone, not in UTC', async () => {
+    const day = await funnel({ from: '2026-03-02', to: '2026-03-03', timeZone: 'Europe/Moscow' })
+    expect(day.period.from).toEqual(msk('2026-03-02T00:00:00'))
+    expect(day.period.to).toEqual(msk('2026-03-03T00:00:00'))
+    // Just 2 March in Moscow: not the visits just after midnight on the 3rd (still the 2nd in UTC).
+    expect(steps(day.totals)).toEqual([4, 5, 1, 4, 3, 1, 1, 2])
   })
 
   test('a whole month by week, and bad periods', async () => {

@@ -19,7 +19,7 @@ import { parseInput } from '../validation.js'
 import type { CartItemTable, CartTable } from './cart-schema.js'
 import type { AbandonedCart, Address, Cart, CartContact, CreateCartInput } from './cart-types.js'
 import { addressSchema, channelOf, MAX_TEXT, toE164 } from './contact-schema.js'
-import type { TrackingInternal } from '../tracking/tracking-module.js'
+import { isDirect, type TrackingInternal } from '../tracking/tracking-module.js'
 
 export { cartMigrations, type CartTables } from './cart-schema.js'
 
@@ -351,7 +351,8 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       const touch = data.sessionId && !data.channel?.source ? await deps.tracking.attribution(data.sessionId, runtime.clock.now()) : null
       if (touch) {
         data.channel = {
-          source: touch.source,
+          // Direct traffic is stored as no source, as for carts made without a session.
+          source: isDirect(touch.source) ? undefined : touch.source,
           medium: touch.medium,
           campaign: touch.campaign,
           landingPage: data.channel?.landingPage ?? touch.landing,

@@ -369,14 +369,14 @@ export function createCrmModule(
       return runInTransaction(runtime, async (uow) => {
         const at = uow.now.getTime()
         const filter = serializeFilter(data.filter)
-        const existing = await uow.db.selectFrom('ordo_crm_segment').selectAll().where('code', '=', data.code).executeTakeFirst()
-        if (existing) {
-          await uow.db.updateTable('ordo_crm_segment').set({ name: data.name, filter, updated_at: at }).where('code', '=', data.code).execute()
-          return toSegment({ ...existing, name: data.name, filter, updated_at: at })
-        }
-        const row = { code: data.code, name: data.name, filter, created_at: at, updated_at: at }
-        await uow.db.insertInto('ordo_crm_segment').values(row).execute()
-        return toSegment(row)
+        // Insert-or-nothing, then update: two saves of a new code at once both land (the later wins) instead of one
+        // failing on the primary key between a check and an insert.
+        await insertIgnoringConflicts(
+          uow.db.insertInto('ordo_crm_segment').values({ code: data.code, name: data.name, filter, created_at: at, updated_at: at }),
+          capabilities,
+        ).execute()
+        await uow.db.updateTable('ordo_crm_segment').set({ name: data.name, filter, updated_at: at }).where('code', '=', data.code).execute()
+        return toSegment(await uow.db.selectFrom('ordo_crm_segment').selectAll().where('code', '=', data.code).executeTakeFirstOrThrow())
       })
     },
 

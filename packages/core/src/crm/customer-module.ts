@@ -14,7 +14,7 @@ import type { PromotionsInternal } from '../promotions/promotions-module.js'
 import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
 import { newId } from '../storage/ids.js'
-import { affected } from '../storage/sql-helpers.js'
+import { affected, isUniqueViolation } from '../storage/sql-helpers.js'
 import { runInTransaction, type UnitOfWork } from '../unit-of-work.js'
 import { parseInput, parseKey, validationError, type InputIssue } from '../validation.js'
 import './customer-events.js'
@@ -352,6 +352,22 @@ export function createCustomerModule(runtime: Runtime, deps: CustomerDeps): { ap
   function duplicate(command: string, contact: { kind: string; value: string }, owner: string): OrdoError {
     return new OrdoError('DUPLICATE', `${command}: the ${contact.kind === 'phone' ? 'phone' : 'e-mail'} ${contact.value} already belongs to customer "${owner}".`, {
       details: { key: contact.kind, value: contact.value, customerId: owner },
+    })
+  }
+
+  /**
+   * A write that lost a race: another request took one of these contacts between the check and the insert.
+   * Reports it as `DUPLICATE` naming the owner, like the check would have; other errors pass through.
+   */
+  async function raceLost(command: string, error: unknown, contacts: readonly { kind: CustomerContactKind; value: string }[]): Promise<never> {
+    if (!isUniqueViolation(error)) throw error
+    const taken = await owners(runtime.db, contacts)
+    for (const contact of contacts) {
+      const owner = taken.get(`${contact.kind}:${contact.value}`)
+      if (owner !== undefined) throw duplicate(command, contact, owner)
+    }
+    throw new OrdoError('DUPLICATE', `${command}: a contact was taken by another request at the same time; try again.`, {
+      details: { contacts: contacts.map((c) => ({ key: c.kind, value: c.value })) },
     })
   }
 
@@ -758,7 +774,7 @@ export function createCustomerModule(runtime: Runtime, deps: CustomerDeps): { ap
         await applyConsent(uow, id, contacts, data.consent)
         uow.emit({ type: 'customer.created', aggregateId: id, data: { customerId: id, source: 'manual', orderId: null, actor } })
         return mustGet(uow.db, id)
-      })
+      }).catch((error: unknown) => raceLost(command, error, contacts))
     },
 
     async update(customerId, input) {
@@ -853,6 +869,10 @@ export function createCustomerModule(runtime: Runtime, deps: CustomerDeps): { ap
         const version = await touch(uow, row, {})
         uow.emit({ type: 'customer.updated', aggregateId: id, data: { customerId: id, version, changes: ['contacts'], actor: opts.actor ?? 'system' } })
         return mustGet(uow.db, id)
+      }).catch(async (error: unknown) => {
+        // The same contact added to this customer by a request running alongside: it is there, as asked.
+        if (isUniqueViolation(error) && (await ownerOf(runtime.db, ref.kind, ref.value)) === id) return mustGet(runtime.db, id)
+        return raceLost(command, error, [ref])
       })
     },
 

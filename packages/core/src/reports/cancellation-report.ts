@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Runtime } from '../runtime.js'
 import { ratio, type ReportPeriod } from './report-period.js'
-import { bucketIndex, num, periodInfo, periodOrderIds, placedIn, type Buckets } from './report-sql.js'
+import { bucketIndex, inShopCurrency, num, periodInfo, periodOrderIds, placedIn, type Buckets } from './report-sql.js'
 import type { CancellationReport, DeliveryOutcomes } from './reports-types.js'
 
 /** The shipment statuses that record what the customer did with the goods; a shipment takes exactly one of them. */
@@ -52,7 +52,7 @@ export async function cancellationReport(runtime: Runtime, period: ReportPeriod,
       GROUP BY 1
     `.execute(db),
     sql<{ reason: string; orders: unknown; value: unknown }>`
-      SELECT o.cancel_reason AS reason, COUNT(*) AS orders, SUM(o.total) AS value
+      SELECT o.cancel_reason AS reason, COUNT(*) AS orders, SUM(CASE WHEN ${inShopCurrency(runtime)} THEN o.total ELSE 0 END) AS value
       FROM ordo_order o WHERE ${placedIn(period)} AND o.cancel_reason IS NOT NULL
       GROUP BY o.cancel_reason
     `.execute(db),
@@ -68,7 +68,7 @@ export async function cancellationReport(runtime: Runtime, period: ReportPeriod,
   // The value side counts each order once, however many shipments it had.
   const values = await sql<{ order_value: unknown; refused_value: unknown }>`
     SELECT SUM(o.total) AS order_value, SUM(o.refused_total) AS refused_value FROM ordo_order o
-    WHERE ${placedIn(period)} AND o.id IN (
+    WHERE ${placedIn(period)} AND ${inShopCurrency(runtime)} AND o.id IN (
       SELECT sh.order_id FROM ordo_shipment sh JOIN ${shipmentOutcomes({ ordersOf: period })} t ON t.shipment_id = sh.id WHERE sh.direction = 'outbound'
     )
   `.execute(db)

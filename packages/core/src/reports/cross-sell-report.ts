@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Runtime } from '../runtime.js'
 import { ratio, type ReportPeriod } from './report-period.js'
-import { bucketIndex, notCancelled, num, periodInfo, placedIn, type Buckets } from './report-sql.js'
+import { bucketIndex, inShopCurrency, notCancelled, num, periodInfo, placedIn, type Buckets } from './report-sql.js'
 import type { CrossSellOptions, CrossSellReport, CrossSellRow, ProductPairRow } from './reports-types.js'
 
 const ID_BATCH = 500
@@ -17,7 +17,7 @@ const NO_CATEGORY = ''
  */
 export async function crossSellReport(runtime: Runtime, period: ReportPeriod, buckets: Buckets, options: CrossSellOptions): Promise<CrossSellReport> {
   const db = runtime.db
-  const sold = sql`${placedIn(period)} AND ${notCancelled(runtime, sql.ref('o.status'))}`
+  const sold = sql`${placedIn(period)} AND ${notCancelled(runtime, sql.ref('o.status'))} AND ${inShopCurrency(runtime)}`
   const { rows: lines } = await sql<{ order_id: string; bucket: unknown; product_id: string; value: unknown }>`
     SELECT o.id AS order_id, ${bucketIndex(sql.ref('o.placed_at'), buckets)} AS bucket, l.product_id AS product_id, SUM(l.total) AS value
     FROM ordo_order o JOIN ordo_order_line l ON l.order_id = o.id

@@ -7,8 +7,8 @@ import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
 import { DIRECT_SOURCE } from '../tracking/tracking-module.js'
 import { parseInput, parseKey } from '../validation.js'
-import { ratio, type ReportPeriodInput } from './report-period.js'
-import { num, parsePeriod, periodInfo, type Buckets } from './report-sql.js'
+import { instantIn, ratio, validTimeZone, type ReportPeriodInput } from './report-period.js'
+import { notCancelled, num, parsePeriod, periodInfo, type Buckets } from './report-sql.js'
 import type { Report } from './reports-types.js'
 
 /** What the funnel's rows are split by. */
@@ -29,9 +29,9 @@ export interface FunnelReportInput extends ReportPeriodInput {
  * period's orders, whenever that happened.
  */
 export interface FunnelFigures {
-  /** Sessions with a visit (distinct session ids). */
+  /** Sessions with a visit, each counted once: under the channel and landing page of its first visit in the period, in that visit's bucket. */
   visits: number
-  /** Visits as recorded (page views). */
+  /** Visits as recorded (page views), counted with their session (under its first visit's channel, landing page and bucket). */
   pageViews: number
   /** Contacts left (`shop.tracking.lead()`). */
   leads: number
@@ -99,10 +99,12 @@ export interface FunnelReport extends Report<FunnelRow, FunnelFigures> {
 
 /** Input of `shop.reports.experiment()`: which exposures count (all by default) and the confidence level of the intervals. */
 export interface ExperimentReportInput {
-  /** Exposures from this instant on. */
+  /** Exposures from this instant on (a date alone, `2026-03-01`, is midnight in `timeZone`). */
   from?: Date | string
-  /** Exposures (and orders) before this instant. */
+  /** Exposures (and orders) before this instant (a date alone is midnight in `timeZone`). */
   to?: Date | string
+  /** IANA time zone dates given alone are read in. @default 'UTC' */
+  timeZone?: string
   /** Confidence level of the interval of the difference. @default 0.95 */
   confidenceLevel?: number
 }
@@ -166,7 +168,12 @@ export interface FunnelReports {
 const dimensionSchema = z.enum(FUNNEL_DIMENSIONS).default('channel')
 const instant = z.union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()])
 const experimentInputSchema = z
-  .strictObject({ from: instant.optional(), to: instant.optional(), confidenceLevel: z.number().gt(0.5).lt(1).optional() })
+  .strictObject({
+    from: instant.optional(),
+    to: instant.optional(),
+    timeZone: z.string().refine(validTimeZone, 'unknown IANA time zone').optional(),
+    confidenceLevel: z.number().gt(0.5).lt(1).optional(),
+  })
   .optional()
 
 type Dim = 'source' | 'medium' | 'campaign' | 'landing'
@@ -212,6 +219,28 @@ function bucketOf(column: RawBuilder<unknown>, buckets: Buckets): RawBuilder<num
   return node(0, Math.max(0, starts.length - 1))
 }
 
+/**
+ * A derived table of the sessions that visited in the period, one row each:
+ * the channel and landing page of the session's first visit in the period
+ * (`at` is that visit's time; ties go to the lowest id) and its page views
+ * there. A session is counted under where it came from, not under each page
+ * it went on to see.
+ */
+function sessionsIn(period: { from: number; to: number }): RawBuilder<unknown> {
+  const inPeriod = sql`at >= ${sql.lit(period.from)} AND at < ${sql.lit(period.to)}`
+  const firsts = sql`(SELECT session_id, MIN(at) AS first_at, COUNT(*) AS page_views FROM ordo_visit WHERE ${inPeriod} GROUP BY session_id)`
+  return sql`(
+    SELECT f.first_at AS at, f.page_views AS page_views, v.source AS source, v.medium AS medium, v.campaign AS campaign, v.landing AS landing
+    FROM ${firsts} f
+    JOIN (
+      SELECT v1.session_id AS session_id, MIN(v1.id) AS id
+      FROM ordo_visit v1 JOIN ${firsts} f1 ON f1.session_id = v1.session_id AND v1.at = f1.first_at
+      GROUP BY v1.session_id
+    ) fv ON fv.session_id = f.session_id
+    JOIN ordo_visit v ON v.id = fv.id
+  ) sv`
+}
+
 /** Creates `shop.reports.funnel` and `shop.reports.experiment` on the runtime. */
 export function createFunnelReports(runtime: Runtime): FunnelReports {
   const db: Kysely<Database> = runtime.db
@@ -221,7 +250,7 @@ export function createFunnelReports(runtime: Runtime): FunnelReports {
    * Grouping over a derived table keeps one text for the bucket and dimension expressions on every database.
    */
   async function grouped(
-    table: 'ordo_visit' | 'ordo_lead' | 'ordo_tracked_cart' | 'ordo_tracked_order',
+    table: 'ordo_lead' | 'ordo_tracked_cart' | 'ordo_tracked_order' | RawBuilder<unknown>,
     time: string,
     inner: RawBuilder<unknown>[],
     aggregates: RawBuilder<unknown>,
@@ -236,7 +265,7 @@ export function createFunnelReports(runtime: Runtime): FunnelReports {
     ]
     const groupBy = [...(keys.bucket ? [sql.ref('b')] : []), ...keys.dims.map((d) => sql.ref(`d_${d}`))]
     const query = sql<Record<string, unknown>>`SELECT ${sql.join([...groupBy, aggregates])}
-      FROM (SELECT ${sql.join(select)} FROM ${sql.table(table)} WHERE ${t} >= ${sql.lit(period.from)} AND ${t} < ${sql.lit(period.to)}) t
+      FROM (SELECT ${sql.join(select)} FROM ${typeof table === 'string' ? sql.table(table) : table} WHERE ${t} >= ${sql.lit(period.from)} AND ${t} < ${sql.lit(period.to)}) t
       ${groupBy.length > 0 ? sql`GROUP BY ${sql.join(groupBy)}` : sql``}`
     return (await query.execute(db)).rows
   }
@@ -250,13 +279,8 @@ export function createFunnelReports(runtime: Runtime): FunnelReports {
       const bucketIn = (column: string) => bucketOf(sql.ref(column), buckets)
       const keyOf = (row: Record<string, unknown>) => JSON.stringify(dims.map((d) => row[`d_${d}`] ?? null))
 
-      const sessionCols = [sql`session_id`]
-      const visitAggregates = sql`COUNT(DISTINCT session_id) AS visits, COUNT(*) AS page_views`
-      const [visitsByBoth, visitsByKey, visitsByBucket, visitsTotal, leads, carts, orders, reasons] = await Promise.all([
-        grouped('ordo_visit', 'at', sessionCols, visitAggregates, { bucket: bucketIn('at'), dims }, period),
-        grouped('ordo_visit', 'at', sessionCols, visitAggregates, { bucket: null, dims }, period),
-        grouped('ordo_visit', 'at', sessionCols, visitAggregates, { bucket: bucketIn('at'), dims: [] }, period),
-        grouped('ordo_visit', 'at', sessionCols, visitAggregates, { bucket: null, dims: [] }, period),
+      const [visits, leads, carts, orders, reasons] = await Promise.all([
+        grouped(sessionsIn(period), 'at', [sql`page_views`], sql`COUNT(*) AS visits, SUM(page_views) AS page_views`, { bucket: bucketIn('at'), dims }, period),
         grouped('ordo_lead', 'at', [], sql`COUNT(*) AS n`, { bucket: bucketIn('at'), dims }, period),
         grouped('ordo_tracked_cart', 'created_at', [], sql`COUNT(*) AS n`, { bucket: bucketIn('created_at'), dims }, period),
         grouped(
@@ -275,8 +299,8 @@ export function createFunnelReports(runtime: Runtime): FunnelReports {
           GROUP BY cancel_reason`.execute(db),
       ])
 
-      // Step counts per (bucket, key); visits are distinct sessions, so the per-key, per-bucket and total
-      // figures come from their own GROUP BY instead of sums.
+      // Step counts per (bucket, key), summed into rows, buckets and totals: a session is one row of its own,
+      // so every figure, visits included, is a plain sum.
       const byKey = new Map<string, { row: Record<string, unknown>; counts: Counts }>()
       const byBucket = buckets.labels.map(() => ({ ...ZERO }))
       const total = { ...ZERO }
@@ -301,20 +325,10 @@ export function createFunnelReports(runtime: Runtime): FunnelReports {
         c.delivered += num(r.delivered)
         c.cancelled += num(r.cancelled)
       })
-      for (const row of visitsByKey) {
-        const c = keyed(row)
-        c.visits = num(row.visits)
-        c.pageViews = num(row.page_views)
-      }
-      // Rows of keys seen only in some buckets exist already; this only makes sure every visited key has a row.
-      for (const row of visitsByBoth) keyed(row)
-      for (const row of visitsByBucket) {
-        const c = byBucket[num(row.b)]!
-        c.visits = num(row.visits)
-        c.pageViews = num(row.page_views)
-      }
-      total.visits = num(visitsTotal[0]?.visits)
-      total.pageViews = num(visitsTotal[0]?.page_views)
+      add(visits, (c, r) => {
+        c.visits += num(r.visits)
+        c.pageViews += num(r.page_views)
+      })
 
       const rows: FunnelRow[] = [...byKey.values()].map(({ row, counts }) => ({
         source: dims.includes('source') ? ((row.d_source as string | null) ?? DIRECT_SOURCE) : null,
@@ -347,13 +361,16 @@ export function createFunnelReports(runtime: Runtime): FunnelReports {
       const defined = await db.selectFrom('ordo_experiment').select('variants').where('key', '=', experimentKey).executeTakeFirst()
       if (!defined) throw new OrdoError('NOT_FOUND', `No experiment "${experimentKey}".`, { details: { key: experimentKey } })
       const variants = JSON.parse(defined.variants) as ExperimentVariant[]
-      const from = options.from === undefined ? null : new Date(options.from).getTime()
-      const to = options.to === undefined ? null : new Date(options.to).getTime()
+      const timeZone = options.timeZone ?? 'UTC'
+      const from = options.from === undefined ? null : instantIn(options.from, timeZone)
+      const to = options.to === undefined ? null : instantIn(options.to, timeZone)
 
-      // A conversion: an order placed at or after the exposure, from a session the exposed visitor visited in.
+      // A conversion: an order placed at or after the exposure, from a session the exposed visitor visited in,
+      // and not cancelled (neither by `order.cancelled` nor by a status of the order machine's cancel group).
       const converted = sql`EXISTS (
-        SELECT 1 FROM ordo_visit v JOIN ordo_tracked_order o ON o.session_id = v.session_id
+        SELECT 1 FROM ordo_visit v JOIN ordo_tracked_order o ON o.session_id = v.session_id JOIN ordo_order oo ON oo.id = o.order_id
         WHERE v.visitor_id = e.visitor_id AND o.placed_at >= ${sql.ref('e.at')}${to === null ? sql`` : sql` AND o.placed_at < ${sql.lit(to)}`}
+          AND o.cancelled_at IS NULL AND ${notCancelled(runtime, sql.ref('oo.status'))}
       )`
       const result = await sql<{ variant: string; exposures: unknown; conversions: unknown }>`
         SELECT e.variant AS variant, COUNT(*) AS exposures, SUM(CASE WHEN ${converted} THEN 1 ELSE 0 END) AS conversions

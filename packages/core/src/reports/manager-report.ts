@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Runtime } from '../runtime.js'
 import { ratio, type ReportPeriod } from './report-period.js'
-import { isCancelled, num, otherRefunds, periodInfo, periodOrderIds, placedIn } from './report-sql.js'
+import { inShopCurrency, isCancelled, num, otherRefunds, periodInfo, periodOrderIds, placedIn } from './report-sql.js'
 import type { ManagerFigures, ManagerReport, ManagerRow } from './reports-types.js'
 import { cmp } from './sales-report.js'
 
@@ -39,7 +39,7 @@ export async function managerReport(runtime: Runtime, period: ReportPeriod): Pro
       SUM(CASE WHEN c.confirmed_at IS NOT NULL THEN 1 ELSE 0 END) AS confirmed,
       SUM(CASE WHEN c.confirmed_at IS NOT NULL THEN c.confirmed_at - o.placed_at ELSE 0 END) AS confirm_ms,
       SUM(CASE WHEN o.cancel_reason IS NOT NULL THEN 1 ELSE 0 END) AS cancelled,
-      SUM(CASE WHEN ${isCancelled(runtime, sql.ref('o.status'))} THEN 0 ELSE o.total - o.refused_total - COALESCE(rf.refunded, 0) END) AS revenue
+      SUM(CASE WHEN ${isCancelled(runtime, sql.ref('o.status'))} OR NOT (${inShopCurrency(runtime)}) THEN 0 ELSE o.total - o.refused_total - COALESCE(rf.refunded, 0) END) AS revenue
     FROM ordo_order o
     LEFT JOIN (
       SELECT entity_id AS order_id, MIN(at) AS confirmed_at FROM ordo_transition

@@ -9,9 +9,9 @@ export type ReportGrouping = (typeof REPORT_GROUPINGS)[number]
 
 /** The period every report takes: `[from, to)` as instants, the time zone calendar days are counted in, and the grouping. */
 export interface ReportPeriodInput {
-  /** First instant included (a `Date` or ISO text). */
+  /** First instant included: a `Date`, ISO date-time text, or a date alone (`2026-03-01`: midnight in `timeZone`). */
   from: Date | string
-  /** First instant not included. */
+  /** First instant not included (a date alone is midnight in `timeZone`). */
   to: Date | string
   /** IANA time zone the days, weeks and months are cut in; default `UTC`. */
   timeZone?: string
@@ -27,7 +27,8 @@ export interface ReportPeriod {
   groupBy: ReportGrouping
 }
 
-function validTimeZone(zone: string): boolean {
+/** True for a time zone name `Intl` knows (IANA). */
+export function validTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone })
     return true
@@ -36,7 +37,24 @@ function validTimeZone(zone: string): boolean {
   }
 }
 
-/** The zod schema of {@link ReportPeriodInput}, resolving to a {@link ReportPeriod}. */
+/**
+ * An instant from a `Date`, ISO date-time text, or a date alone (`2026-03-01`),
+ * which means that day's midnight in `timeZone` (not in UTC).
+ */
+export function instantIn(value: Date | string, timeZone: string): number {
+  if (typeof value === 'string') {
+    const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+    if (day) return new TZDate(Number(day[1]), Number(day[2]) - 1, Number(day[3]), timeZone).getTime()
+  }
+  return new Date(value).getTime()
+}
+
+/** The calendar day (`2026-03-01`) an instant falls on in `timeZone`. */
+export function dayIn(at: Date | number, timeZone: string): string {
+  return format(new TZDate(typeof at === 'number' ? at : at.getTime(), timeZone), 'yyyy-MM-dd')
+}
+
+/** The zod schema of {@link ReportPeriodInput}, resolving to a {@link ReportPeriod} (a date alone is midnight in `timeZone`). */
 export const reportPeriodSchema = z
   .object({
     from: z.union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()]),
@@ -46,8 +64,8 @@ export const reportPeriodSchema = z
   })
   .strict()
   .transform((p, ctx): ReportPeriod => {
-    const from = new Date(p.from).getTime()
-    const to = new Date(p.to).getTime()
+    const from = instantIn(p.from, p.timeZone)
+    const to = instantIn(p.to, p.timeZone)
     if (!(to > from)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' })
     return { from, to, timeZone: p.timeZone, groupBy: p.groupBy }
   })

@@ -64,6 +64,11 @@ export function isCancelled(runtime: Runtime, column: RawBuilder<unknown>): RawB
   return statuses.length === 0 ? sql<boolean>`1 = 0` : sql<boolean>`${column} IN (${sql.join(statuses)})`
 }
 
+/** Orders in the shop's currency (`<alias>.currency`): reports add money up, and amounts in different currencies do not add. */
+export function inShopCurrency(runtime: Runtime, alias = 'o'): RawBuilder<boolean> {
+  return sql<boolean>`${sql.ref(`${alias}.currency`)} = ${runtime.currency}`
+}
+
 /** Orders placed in the period: `<alias>.placed_at` within `[from, to)`. */
 export function placedIn(period: ReportPeriod, alias = 'o'): RawBuilder<boolean> {
   const at = sql.ref(`${alias}.placed_at`)
@@ -102,7 +107,7 @@ export function otherRefunds(period: ReportPeriod): RawBuilder<unknown> {
 
 /**
  * A derived table of the period's sold orders (placed in the period, status
- * not in the `cancel` group) with their revenue: total − refused − other
+ * not in the `cancel` group, in the shop's currency) with their revenue: total − refused − other
  * refunds. Columns: `id`, `placed_at`, `channel_source`, `channel_medium`,
  * `channel_campaign`, `customer_key`, `manager_id`, `total`, `refused`,
  * `refunded`, `revenue`, `discount_total`, `delivery_total`.
@@ -114,7 +119,7 @@ export function soldOrders(runtime: Runtime, period: ReportPeriod): RawBuilder<u
       o.refused_total AS refused, COALESCE(rf.refunded, 0) AS refunded, o.total - o.refused_total - COALESCE(rf.refunded, 0) AS revenue,
       o.discount_total AS discount_total, o.delivery_total AS delivery_total
     FROM ordo_order o LEFT JOIN ${otherRefunds(period)} rf ON rf.order_id = o.id
-    WHERE ${placedIn(period)} AND ${notCancelled(runtime, sql.ref('o.status'))}
+    WHERE ${placedIn(period)} AND ${notCancelled(runtime, sql.ref('o.status'))} AND ${inShopCurrency(runtime)}
   )`
 }
 

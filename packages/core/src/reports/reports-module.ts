@@ -43,10 +43,13 @@ export { reportsMigrations, type ReportsTables } from './reports-schema.js'
  * only table the module owns is the ad spend it records.
  *
  * Every report takes a period `{ from, to, timeZone, groupBy }`: orders count
- * in the period when placed in `[from, to)`; days, ISO weeks and months are
- * cut in `timeZone` (an order at 23:30 in Moscow lands on that Moscow day),
- * with boundaries computed once and passed to SQL as literals, so every
- * database buckets alike.
+ * in the period when placed in `[from, to)`; a date alone (`2026-03-01`) is
+ * midnight in `timeZone`; days, ISO weeks and months are cut in `timeZone`
+ * (an order at 23:30 in Moscow lands on that Moscow day), with boundaries
+ * computed once and passed to SQL as literals, so every database buckets
+ * alike. Money is added up only over orders in the shop's currency (amounts
+ * in different currencies do not add); order counts of the funnel,
+ * cancellation and manager reports include every order.
  *
  * What counts as revenue: orders placed in the period and not in a status of
  * the machine's `cancel` group (cancelled, returned), at their total minus

@@ -191,12 +191,14 @@ export type RetentionReport = Report<CohortRow, RetentionTotals>
 /** What `shop.reports.recordSpend()` takes: money spent on a channel on a day. */
 export interface RecordSpendInput {
   channel: { source: string; medium?: string | null | undefined; campaign?: string | null | undefined }
-  /** The calendar day, `YYYY-MM-DD` (or a `Date`, whose UTC day is taken). */
+  /** The calendar day, `YYYY-MM-DD`, or a `Date`: the day it falls on in `timeZone`. */
   date: string | Date
   /** Minor units, ≥ 0. Recording the same channel and day again replaces the amount. */
   amount: number
-  /** @default the shop's currency */
+  /** Must be the shop's currency (`VALIDATION` otherwise): spend is weighed against revenue in it. @default the shop's currency */
   currency?: string
+  /** IANA time zone a `Date` in `date` is turned into a calendar day in; use the one your reports are run in. @default 'UTC' */
+  timeZone?: string
 }
 
 /** One day's ad spend on a channel, as stored. */

@@ -6,9 +6,9 @@ import type { Runtime } from '../runtime.js'
 import { newId } from '../storage/ids.js'
 import { insertIgnoringConflicts } from '../storage/sql-helpers.js'
 import { runInTransaction } from '../unit-of-work.js'
-import { parseInput } from '../validation.js'
-import { ratio, type ReportPeriod } from './report-period.js'
-import { customerKey, notCancelled, num, periodInfo, soldOrders } from './report-sql.js'
+import { parseInput, validationError } from '../validation.js'
+import { dayIn, ratio, validTimeZone, type ReportPeriod } from './report-period.js'
+import { customerKey, inShopCurrency, notCancelled, num, periodInfo, soldOrders } from './report-sql.js'
 import type { ReportSpendTable } from './reports-schema.js'
 import type { AcquisitionFigures, AcquisitionOptions, AcquisitionReport, AcquisitionRow, AdSpend, ChannelLevel, RecordSpendInput } from './reports-types.js'
 import { cmp } from './sales-report.js'
@@ -19,6 +19,7 @@ const recordSpendSchema = z.strictObject({
   date: z.union([z.iso.date(), z.date().refine((d) => !Number.isNaN(d.getTime()), 'invalid date')]),
   amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   currency: z.string().regex(/^[A-Z]{3}$/, 'three upper-case letters').optional(),
+  timeZone: z.string().refine(validTimeZone, 'unknown IANA time zone').optional(),
 })
 
 /** The levels of {@link AcquisitionOptions.level}. */
@@ -40,7 +41,11 @@ function toSpend(row: ReportSpendTable): AdSpend {
 /** Records (or replaces) one day's spend on a channel; idempotent per channel and day. */
 export async function recordSpend(runtime: Runtime, input: RecordSpendInput): Promise<AdSpend> {
   const data = parseInput('reports.recordSpend', recordSpendSchema, input)
-  const date = typeof data.date === 'string' ? data.date : data.date.toISOString().slice(0, 10)
+  if (data.currency !== undefined && data.currency !== runtime.currency) {
+    // Spend is weighed against revenue in the shop's currency: another currency's amounts would not add up.
+    throw validationError('reports.recordSpend', [{ path: 'currency', message: `spend is recorded in the shop's currency, ${runtime.currency}` }])
+  }
+  const date = typeof data.date === 'string' ? data.date : dayIn(data.date, data.timeZone ?? 'UTC')
   const key = { source: data.channel.source, medium: data.channel.medium ?? '', campaign: data.channel.campaign ?? '', spend_date: date }
   const currency = data.currency ?? runtime.currency
   return runInTransaction(runtime, async (uow) => {
@@ -123,6 +128,7 @@ export async function acquisitionReport(runtime: Runtime, period: ReportPeriod, 
     .select(['source', 'medium', 'campaign', 'spend_date', (eb) => eb.fn.sum<number>('amount').as('amount')])
     .where('spend_date', '>=', firstDay)
     .where('spend_date', '<=', lastDay)
+    .where('currency', '=', runtime.currency)
     .groupBy(['source', 'medium', 'campaign', 'spend_date'])
     .execute()
   for (const s of spend) {
@@ -151,7 +157,7 @@ export async function acquisitionReport(runtime: Runtime, period: ReportPeriod, 
       WHERE ${notCancelled(runtime, sql.ref('o.status'))} AND ${key} IS NOT NULL AND o.placed_at < ${sql.lit(period.to)}
       GROUP BY ${key}
     ) f ON f.customer_key = ${key} AND f.first_at = o.placed_at
-    WHERE f.first_at >= ${sql.lit(period.from)} AND ${notCancelled(runtime, sql.ref('o.status'))}
+    WHERE f.first_at >= ${sql.lit(period.from)} AND ${notCancelled(runtime, sql.ref('o.status'))} AND ${inShopCurrency(runtime)}
     GROUP BY o.channel_source, o.channel_medium, o.channel_campaign
   `.execute(db)
   for (const f of fresh) accFor(f.source, f.medium, f.campaign).newCustomers += num(f.customers)

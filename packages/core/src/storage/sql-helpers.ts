@@ -21,3 +21,18 @@ export function skipLockedRows<DB, TB extends keyof DB, O>(
 export function affected(result: { numUpdatedRows?: bigint; numDeletedRows?: bigint } | undefined): number {
   return Number(result?.numUpdatedRows ?? result?.numDeletedRows ?? 0n)
 }
+
+/**
+ * True when a database error is a unique-key (or primary-key) violation, on
+ * every dialect: PostgreSQL SQLSTATE `23505`, MySQL/MariaDB `ER_DUP_ENTRY`
+ * (1062), SQLite `SQLITE_CONSTRAINT_UNIQUE` / `_PRIMARYKEY`. Looks through
+ * `cause` chains, since wrappers keep the driver error there.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, errno } = e as { code?: unknown; errno?: unknown }
+    if (code === '23505' || code === 'ER_DUP_ENTRY' || errno === 1062) return true
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return true
+  }
+  return false
+}

@@ -97,17 +97,23 @@ export function trackingSettings(config: TrackingConfig | undefined): TrackingSe
   }
 }
 
-const key = z.string().trim().min(1).max(64)
+/** Control characters (U+0000–U+001F, U+007F): PostgreSQL refuses NUL in text, and one refused row would block every batch behind it. */
+const CONTROL = /[\u0000-\u001f\u007f]/
+const noControl = (v: string) => !CONTROL.test(v)
+const CONTROL_MESSAGE = 'must not contain control characters'
+const key = z.string().trim().min(1).max(64).refine(noControl, CONTROL_MESSAGE)
 const tag = z
   .string()
   .trim()
   .max(255)
+  .refine(noControl, CONTROL_MESSAGE)
   .nullish()
   .transform((v) => (v ? v : null))
 const url = z
   .string()
   .trim()
   .max(MAX_URL)
+  .refine(noControl, CONTROL_MESSAGE)
   .nullish()
   .transform((v) => (v ? v : null))
 const visitSchema = z.strictObject({
@@ -173,7 +179,15 @@ export function createTrackingModule(
   )
 
   async function attribution(sessionId: string, at: Date, model: AttributionModel): Promise<Attribution | null> {
-    await visits.flush()
+    // Write this session's queued visits first. When tracking's writes fail, credit from what is stored:
+    // a tracking outage must not break carts or leads.
+    if (visits.holds((row) => row.session_id === sessionId)) {
+      try {
+        await visits.flush()
+      } catch (error) {
+        runtime.logger.warn('tracking.attribution: queued visits could not be written; attributing from the stored ones', { sessionId, error })
+      }
+    }
     const db = runtime.db
     const until = at.getTime()
     const since = until - settings.lookbackMs
@@ -256,7 +270,7 @@ export function createTrackingModule(
             name: lead.name,
             phone: lead.phone,
             email: lead.email,
-            source: channel?.source ?? null,
+            source: isDirect(channel?.source) ? null : channel!.source,
             medium: channel?.medium ?? null,
             campaign: channel?.campaign ?? null,
             landing: channel?.landing ?? null,
