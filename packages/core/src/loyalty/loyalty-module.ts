@@ -1,7 +1,7 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely'
 import { z } from 'zod'
 import type { CatalogInternal } from '../catalog/catalog-module.js'
-import { lineShare } from '../delivery/delivery-module.js'
+import { lineShare } from '../money/allocate.js'
 import type { ShipmentInternal } from '../delivery/shipment-module.js'
 import { OrdoError } from '../errors.js'
 import type { EventHandler } from '../events/event-handler.js'

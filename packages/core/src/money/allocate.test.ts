@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import type { OrdoErrorCode } from '../errors.js'
-import { allocate, allocateMoney } from './allocate.js'
+import { allocate, allocateMoney, lineShare } from './allocate.js'
 import { money, sum } from './money.js'
 
 const ordoError = (code: OrdoErrorCode) => expect.objectContaining({ name: 'OrdoError', code })
@@ -144,5 +144,24 @@ describe('allocateMoney', () => {
       }),
       RUNS,
     )
+  })
+})
+
+describe('lineShare', () => {
+  test('a share grows with the units taken, within a kopeck of the proportion, up to the line total', () => {
+    expect(lineShare(1000, 3, 1)).toBe(333)
+    expect(lineShare(1000, 3, 2)).toBe(667)
+    // Two equal halves of an odd total each round up: split a line into several parts at once with allocate().
+    expect(lineShare(15, 4, 2)).toBe(8)
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 2, max: 1000 }), fc.nat(1000), (total, units, k) => {
+        const some = Math.min(k, units - 1)
+        const share = lineShare(total, units, some)
+        expect(share).toBeLessThanOrEqual(lineShare(total, units, some + 1))
+        expect(Math.abs(share - (total * some) / units)).toBeLessThan(1)
+      }),
+    )
+    expect(lineShare(1000, 3, 3)).toBe(1000)
+    expect(lineShare(1000, 3, 5)).toBe(1000)
   })
 })

@@ -90,3 +90,22 @@ export function allocateMoney(m: Money, weights: readonly number[]): Money[] {
   assertMoney(m, 'allocateMoney()')
   return allocate(m.amount, weights).map((amount) => ({ amount, currency: m.currency }))
 }
+
+/**
+ * The value of `quantity` units of a line whose `lineQuantity` units cost
+ * `total`: the total split in proportion by {@link allocate}, to the minor
+ * unit. Refunds, receipts, cash-on-delivery amounts and points all take part
+ * of a line this one way, so they agree to the kopeck. For one part: a line
+ * cut into several parts at once is split by `allocate` over all of them
+ * (two equal halves of an odd total would each round up).
+ *
+ * @example
+ * ```ts
+ * lineShare(1000, 3, 1) // 333 — and lineShare(1000, 3, 2) is 667: the two add up
+ * lineShare(1000, 3, 3) // 1000
+ * ```
+ */
+export function lineShare(total: number, lineQuantity: number, quantity: number): number {
+  if (quantity >= lineQuantity) return total
+  return allocate(total, [quantity, lineQuantity - quantity])[0]!
+}

@@ -13,7 +13,7 @@
  *
  * @module
  */
-export { allocate, allocateMoney } from './allocate.js'
+export { allocate, allocateMoney, lineShare } from './allocate.js'
 export { CURRENCIES, isCurrencyCode, minorUnits } from './currency.js'
 export type { CurrencyCode } from './currency.js'
 export {

@@ -1,5 +1,5 @@
 import { OrdoError } from '../errors.js'
-import { allocate } from '../money/index.js'
+import { allocate, lineShare } from '../money/index.js'
 import type { Order } from '../order/index.js'
 import type { FiscalReceipt, FiscalReceiptLine } from './payment-provider.js'
 import type { BuildReceiptOptions } from './payment-types.js'
@@ -29,7 +29,7 @@ export function buildReceipt(order: Order, options: BuildReceiptOptions): Fiscal
           details: { issues: [{ path: 'lines.quantity', message: `expected 1 to ${line.quantity}` }] },
         })
       }
-      const share = wanted.quantity === line.quantity ? line.total : allocate(line.total, [wanted.quantity, line.quantity - wanted.quantity])[0]!
+      const share = lineShare(line.total, line.quantity, wanted.quantity)
       sources.push({ description: line.name, quantity: wanted.quantity, weight: share, vatRate: line.vatRate, paymentSubject: line.paymentSubject })
     }
   } else {
