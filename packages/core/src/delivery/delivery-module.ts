@@ -5,7 +5,7 @@ import type { Address } from '../cart/cart-types.js'
 import type { CatalogInternal } from '../catalog/catalog-module.js'
 import { OrdoError } from '../errors.js'
 import { adaptersFromPlugins } from '../plugin/adapter-plugin.js'
-import { allocate } from '../money/index.js'
+import { lineShare } from '../money/index.js'
 import type { ReservedAllocation } from '../inventory/inventory-types.js'
 import type { JobDefinition } from '../jobs/job-types.js'
 import type { Order } from '../order/order-types.js'
@@ -604,20 +604,11 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
       // Warehouses first, so the delivery charge (and a payment method fee) rides with the shop's own parcel.
       plans.sort((a, b) => Number(locations.get(a.locationId ?? '')?.type === 'supplier') - Number(locations.get(b.locationId ?? '')?.type === 'supplier'))
 
-      // A line split over shipments is split once over all its parts, so the parts add up to its total
-      // (two halves of an odd total taken one by one would each round up).
-      const pieceValue = new Map<object, number>()
-      const piecesOf = new Map<string, { line: (typeof orderLines)[number]; quantity: number }[]>()
-      for (const plan of plans) for (const piece of plan.lines) piecesOf.set(piece.line.id, [...(piecesOf.get(piece.line.id) ?? []), piece])
-      for (const pieces of piecesOf.values()) {
-        const parts = allocate(pieces[0]!.line.total, pieces.map((p) => p.quantity))
-        pieces.forEach((piece, i) => pieceValue.set(piece, parts[i]!))
-      }
-
       const shipments: ShipmentTable[] = []
       for (const [index, plan] of plans.entries()) {
         const location = plan.locationId ? locations.get(plan.locationId) : undefined
-        const goods = plan.lines.reduce((s, piece) => s + pieceValue.get(piece)!, 0)
+        // The same per-part value registration sends the carrier (see the note on lineShare about split lines).
+        const goods = plan.lines.reduce((s, { line, quantity }) => s + lineShare(line.total, line.quantity, quantity), 0)
         const deliveryPart = index === 0 ? order.totals.deliveryTotal + order.totals.paymentFee : 0
         let supplierOrderId: string | null = null
         if (location?.type === 'supplier') {
