@@ -19,6 +19,7 @@ import type { RegisteredMachine, Runtime } from './runtime.js'
 import { CORE_MIGRATIONS, createModules, type CoreModules } from './modules.js'
 import type { Database } from './storage/database.js'
 import { newId } from './storage/ids.js'
+import { RevisionCache } from './storage/revisions.js'
 import { appliedMigrations, migrateToLatest, type OrdoMigration } from './storage/migration.js'
 import { runInTransaction, type UnitOfWork } from './unit-of-work.js'
 import { parseKey } from './validation.js'
@@ -99,6 +100,13 @@ export interface Commerce extends CoreModules {
 }
 
 /**
+ * Entries per cached kind (variants, their offers, …) a process keeps of the
+ * reference data between commands; the least recently used go first. Ten
+ * thousand variant summaries with their prices take a few MB.
+ */
+const CACHE_ENTRIES = 10_000
+
+/**
  * Creates the engine: validates the config, connects, applies migrations and
  * returns the shop.
  *
@@ -147,6 +155,7 @@ export async function createCommerce(input: CommerceConfig): Promise<Commerce> {
     },
     workerId: `${hostname().slice(0, 30)}:${process.pid}:${newId().slice(-8)}`,
     logger: config.logger ?? silentLogger,
+    revisions: new RevisionCache(CACHE_ENTRIES),
     nudge: () => worker?.nudge(),
   }
   worker = new Worker(runtime)

@@ -1,4 +1,5 @@
 import { createCartModule, type CartApi } from './cart/cart-module.js'
+import { revisionMigrations } from './storage/revisions.js'
 import { createCatalogModule, type CatalogApi } from './catalog/catalog-module.js'
 import { createInventoryModule, type InventoryApi } from './inventory/inventory-module.js'
 import { createPricingModule, type PricingApi } from './pricing/pricing-module.js'
@@ -47,6 +48,7 @@ export const CORE_MIGRATIONS: readonly OrdoMigration[] = [
   ...crmMigrations,
   ...trackingMigrations,
   ...reportsMigrations,
+  ...revisionMigrations,
 ]
 
 /**

@@ -9,6 +9,7 @@ import type { HookRunner } from './plugin/hook-runner.js'
 import type { Database } from './storage/database.js'
 import type { StorageDialect } from './storage/storage-dialect.js'
 import type { Logger } from './logger.js'
+import type { RevisionCache } from './storage/revisions.js'
 import type { CommerceConfig } from './config.js'
 import type { OrdoPlugin } from './plugin/define-plugin.js'
 
@@ -52,6 +53,8 @@ export interface Runtime {
   /** Identifies this process in leases (`locked_by`). */
   readonly workerId: string
   readonly logger: Logger
+  /** Reference data (catalog, automatic promotions, stock locations) kept between commands, checked against the database's revisions. */
+  readonly revisions: RevisionCache
   /** Called after a commit that queued deliveries or jobs, to wake a running worker. */
   nudge(): void
 }

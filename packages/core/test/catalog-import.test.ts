@@ -3,8 +3,10 @@ import { describeEachDialect, testClock } from '@ordo/testing'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createCatalogModule } from '../src/catalog/catalog-module.js'
 import type { Runtime } from '../src/runtime.js'
+import { RevisionCache } from '../src/storage/revisions.js'
 
-const internal = createCatalogModule({} as Runtime).internal
+/** The catalog's internal calls with a cache of their own (each shop in these tests is a new database). */
+const internal = () => createCatalogModule({ revisions: new RevisionCache(100) } as unknown as Runtime).internal
 
 const tee = (sku: string, size: string, extra: Partial<CatalogImportRow> = {}): CatalogImportRow => ({
   handle: 'tee',
@@ -94,7 +96,7 @@ describeEachDialect('catalog import', ({ database }) => {
     const product = (await shop.catalog.getProduct('tee'))!
     expect(product.variants.map((v) => v.sku)).toEqual(['TEE-S', 'TEE-M', 'TEE-L', 'TEE-XL'])
     expect(product.variants.map((v) => v.position)).toEqual([0, 1, 2, 3])
-    const summaries = await shop.run((uow) => internal.variantsBySku(uow.db, ['TEE-M', 'MUG-1']))
+    const summaries = await shop.run((uow) => internal().variantsBySku(uow.db, ['TEE-M', 'MUG-1']))
     expect(summaries.get('TEE-M')).toMatchObject({ name: 'T-shirt — M', attributes: { material: 'cotton', size: 'M' }, weightGrams: 200 })
     expect(summaries.get('MUG-1')).toMatchObject({ costPrice: 20_000, categoryIds: [] })
     const [moscow, spb] = await shop.catalog.resolvePrices(['TEE-M', 'TEE-M'], { currency: 'RUB', region: 'moscow' }).then(async (m) => [

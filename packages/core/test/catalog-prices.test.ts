@@ -3,9 +3,11 @@ import { describeEachDialect, testClock } from '@ordo/testing'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createCatalogModule } from '../src/catalog/catalog-module.js'
 import type { Runtime } from '../src/runtime.js'
+import { RevisionCache } from '../src/storage/revisions.js'
 
 // The internal API only reads through the handle it is given.
-const internal = createCatalogModule({} as Runtime).internal
+/** The catalog's internal calls with a cache of their own (each shop in these tests is a new database). */
+const internal = () => createCatalogModule({ revisions: new RevisionCache(100) } as unknown as Runtime).internal
 
 describeEachDialect('catalog price lists', ({ database }) => {
   let shop: Commerce
@@ -104,7 +106,7 @@ describeEachDialect('catalog price lists', ({ database }) => {
     const l = (await shop.catalog.getVariantBySku('TEE-L'))!
     const xl = (await shop.catalog.getVariantBySku('TEE-XL'))!
     const context: PriceContext = { currency: 'RUB', region: 'moscow', at: new Date('2026-03-27T09:00:00Z') }
-    const priced = await shop.run((uow) => internal.variantsForPricing(uow.db, [id, l.id, xl.id, 'no-such-id'], context))
+    const priced = await shop.run((uow) => internal().variantsForPricing(uow.db, [id, l.id, xl.id, 'no-such-id'], context))
     expect([...priced.keys()].sort()).toEqual([id, l.id, xl.id].sort())
     expect(priced.get(id)).toMatchObject({
       sku: 'TEE-M',
@@ -117,7 +119,7 @@ describeEachDialect('catalog price lists', ({ database }) => {
     expect(priced.get(l.id)!.price).toMatchObject({ amount: 1200, priceListName: 'Base RUB' })
     expect(priced.get(xl.id)!.price).toBeNull()
     // Another currency has no lists at all.
-    const usd = await shop.run((uow) => internal.variantsForPricing(uow.db, [id], { ...context, currency: 'USD' }))
+    const usd = await shop.run((uow) => internal().variantsForPricing(uow.db, [id], { ...context, currency: 'USD' }))
     expect(usd.get(id)!.price).toBeNull()
   })
 

@@ -3,9 +3,11 @@ import { describeEachDialect, testClock } from '@ordo/testing'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createCatalogModule } from '../src/catalog/catalog-module.js'
 import type { Runtime } from '../src/runtime.js'
+import { RevisionCache } from '../src/storage/revisions.js'
 
 // The internal API only reads through the handle it is given.
-const internal = createCatalogModule({} as Runtime).internal
+/** The catalog's internal calls with a cache of their own (each shop in these tests is a new database). */
+const internal = () => createCatalogModule({ revisions: new RevisionCache(100) } as unknown as Runtime).internal
 
 describeEachDialect('catalog products, categories and attributes', ({ database }) => {
   let shop: Commerce
@@ -80,7 +82,7 @@ describeEachDialect('catalog products, categories and attributes', ({ database }
   const handles = (page: { items: { handle: string }[] }) => page.items.map((p) => p.handle)
 
   test('variantsBySku: names, merged attributes, categories with ancestors, logistics and images', async () => {
-    const map = await shop.run((uow) => internal.variantsBySku(uow.db, ['TEE-M-BLUE', 'TEE-L-RED', 'MUG-1', 'NOPE']))
+    const map = await shop.run((uow) => internal().variantsBySku(uow.db, ['TEE-M-BLUE', 'TEE-L-RED', 'MUG-1', 'NOPE']))
     expect([...map.keys()].sort()).toEqual(['MUG-1', 'TEE-L-RED', 'TEE-M-BLUE'])
     const blue = map.get('TEE-M-BLUE')!
     expect(blue).toMatchObject({
@@ -114,7 +116,7 @@ describeEachDialect('catalog products, categories and attributes', ({ database }
     expect(archived.status).toBe('archived')
     const variant = await shop.catalog.archiveVariant('SCARF-2')
     expect(variant.status).toBe('archived')
-    const map = await shop.run((uow) => internal.variantsBySku(uow.db, ['CAP-1', 'CAP-2', 'SCARF-1', 'SCARF-2']))
+    const map = await shop.run((uow) => internal().variantsBySku(uow.db, ['CAP-1', 'CAP-2', 'SCARF-1', 'SCARF-2']))
     expect(Object.fromEntries([...map].map(([sku, s]) => [sku, s.status]))).toEqual({ 'CAP-1': 'archived', 'CAP-2': 'archived', 'SCARF-1': 'active', 'SCARF-2': 'archived' })
     expect(events.filter((e) => e.type === 'product.archived' || e.type === 'variant.archived').map((e) => e.type)).toEqual(['product.archived', 'variant.archived'])
     // Archiving again changes nothing and emits nothing.
@@ -173,7 +175,7 @@ describeEachDialect('catalog products, categories and attributes', ({ database }
     expect(xl).toMatchObject({ productId: created.id, position: 2, name: 'XL' })
     const moved = await shop.catalog.upsertVariant({ sku: 'HOOD-XL', product: 'mug' })
     expect(moved).toMatchObject({ name: 'XL', attributes: { size: 'L' } })
-    const summary = (await shop.run((uow) => internal.variantsBySku(uow.db, ['HOOD-XL']))).get('HOOD-XL')!
+    const summary = (await shop.run((uow) => internal().variantsBySku(uow.db, ['HOOD-XL']))).get('HOOD-XL')!
     expect(summary).toMatchObject({ name: 'Mug — XL', attributes: { color: 'white', size: 'L' }, categoryIds: [mugs.id] })
   })
 
@@ -238,7 +240,7 @@ describeEachDialect('catalog products, categories and attributes', ({ database }
     const home = await shop.catalog.createCategory({ slug: 'home', name: 'Home' })
     const moved = await shop.catalog.updateCategory(tees.id, { parentId: home.id, name: 'Tees' })
     expect(moved).toMatchObject({ parentId: home.id, ancestorIds: [home.id], name: 'Tees', slug: 'tees' })
-    const ls = (await shop.run((uow) => internal.variantsBySku(uow.db, ['LS-S-RED']))).get('LS-S-RED')!
+    const ls = (await shop.run((uow) => internal().variantsBySku(uow.db, ['LS-S-RED']))).get('LS-S-RED')!
     expect(ls.categoryIds).toEqual([home.id, tees.id, longsleeves.id])
     expect(handles(await shop.catalog.listProducts({ categoryId: home.id, includeSubcategories: true }))).toEqual(['tee-basic', 'longsleeve'])
     expect(handles(await shop.catalog.listProducts({ categoryId: clothes.id, includeSubcategories: true }))).toEqual(['hoodie-warm'])

@@ -5,6 +5,7 @@ import { pathIds, toDimensions, toPriceListRule } from './catalog-rows.js'
 import type { AttributeValues, CatalogStatus, PaymentSubject, PriceContext, PricedVariant, VariantSummary } from './catalog-types.js'
 import type { VatRate } from '../money/vat.js'
 import { resolveOffers, type PriceDecision, type PriceOffer } from './price-resolution.js'
+import type { RevisionCache } from '../storage/revisions.js'
 
 /**
  * Variant summaries by SKU or by id: one query for variants joined with
@@ -107,7 +108,20 @@ export async function categoriesOfProducts(db: Kysely<Database>, productIds: rea
  * by resolution.
  */
 export async function loadOffers(db: Kysely<Database>, variantIds: readonly string[], context: PriceContext): Promise<Map<string, PriceOffer[]>> {
-  const at = context.at.getTime()
+  const out = new Map<string, PriceOffer[]>()
+  for (const [variantId, offers] of await loadActiveOffers(db, variantIds, context.currency)) {
+    const live = offersAt(offers, context)
+    if (live.length > 0) out.set(variantId, live)
+  }
+  return out
+}
+
+/**
+ * The offers of each variant in every active price list (of `currency`, or of
+ * any when null), whatever their validity; variants without one are absent.
+ * One query per chunk.
+ */
+async function loadActiveOffers(db: Kysely<Database>, variantIds: readonly string[], currency: string | null): Promise<Map<string, PriceOffer[]>> {
   const out = new Map<string, PriceOffer[]>()
   const lists = new Map<string, ReturnType<typeof toPriceListRule>>()
   for (const part of chunks([...new Set(variantIds)], IN_CHUNK)) {
@@ -132,10 +146,8 @@ export async function loadOffers(db: Kysely<Database>, variantIds: readonly stri
         'pl.active',
       ])
       .where('pr.variant_id', 'in', part)
-      .where('pl.currency', '=', context.currency)
+      .$if(currency !== null, (qb) => qb.where('pl.currency', '=', currency!))
       .where('pl.active', '=', 1)
-      .where((eb) => eb.or([eb('pl.valid_from', 'is', null), eb('pl.valid_from', '<=', at)]))
-      .where((eb) => eb.or([eb('pl.valid_to', 'is', null), eb('pl.valid_to', '>=', at)]))
       .execute()
     for (const row of rows) {
       let list = lists.get(row.id)
@@ -149,6 +161,14 @@ export async function loadOffers(db: Kysely<Database>, variantIds: readonly stri
     }
   }
   return out
+}
+
+/** The offers in lists of the context's currency valid at its instant (both ends inclusive). */
+function offersAt(offers: readonly PriceOffer[], context: PriceContext): PriceOffer[] {
+  const at = context.at.getTime()
+  return offers.filter(
+    ({ list }) => list.currency === context.currency && (list.validFrom === null || list.validFrom <= at) && (list.validTo === null || list.validTo >= at),
+  )
 }
 
 /** The decision for each variant that has an applicable price. */
@@ -176,11 +196,16 @@ export async function loadPricedVariants(
   const missing = known ? variantIds.filter((id) => !known.has(id)) : variantIds
   const summaries = missing.length === 0 ? new Map<string, VariantSummary>() : await loadVariantSummaries(db, { ids: missing })
   if (known) for (const id of variantIds) if (known.has(id)) summaries.set(id, known.get(id)!)
+  if (summaries.size === 0) return new Map()
+  return withPrices(summaries, await loadOffers(db, [...summaries.keys()], context), context)
+}
+
+/** Each summary with the price its offers resolve to in `context` (null when none applies). */
+function withPrices(summaries: ReadonlyMap<string, VariantSummary>, offers: ReadonlyMap<string, readonly PriceOffer[]>, context: PriceContext): Map<string, PricedVariant> {
   const out = new Map<string, PricedVariant>()
-  if (summaries.size === 0) return out
-  const decisions = await resolveVariantPrices(db, [...summaries.keys()], context)
   for (const [variantId, summary] of summaries) {
-    const decision = decisions.get(variantId)
+    const live = offers.get(variantId)
+    const decision = live && live.length > 0 ? resolveOffers([...live], context) : null
     out.set(variantId, {
       ...summary,
       price: decision
@@ -196,4 +221,66 @@ export async function loadPricedVariants(
     })
   }
   return out
+}
+
+/**
+ * Variant summaries and offers kept in the process between commands (see
+ * {@link RevisionCache}): what carts, checkout, delivery quotes and order
+ * edits read on every command. A miss reads the same queries as the uncached
+ * loaders, for the missing keys only.
+ */
+export interface CatalogReader {
+  variantsBySku(db: Kysely<Database>, skus: readonly string[]): Promise<Map<string, VariantSummary>>
+  variantsForPricing(db: Kysely<Database>, variantIds: readonly string[], context: PriceContext, known?: ReadonlyMap<string, VariantSummary>): Promise<Map<string, PricedVariant>>
+}
+
+export function createCatalogReader(cache: RevisionCache): CatalogReader {
+  /** Summaries by id: cached ones, then the rest read by `keys` and cached. */
+  async function summaries(db: Kysely<Database>, keys: { skus: readonly string[] } | { ids: readonly string[] }): Promise<Map<string, VariantSummary>> {
+    const [byId, idBySku] = await Promise.all([cache.area<VariantSummary>(db, 'catalog', 'variant'), cache.area<string>(db, 'catalog', 'variant-by-sku')])
+    const bySku = 'skus' in keys
+    const out = new Map<string, VariantSummary>()
+    const missing: string[] = []
+    for (const key of bySku ? keys.skus : keys.ids) {
+      const id = bySku ? idBySku.get(key) : key
+      const summary = id === undefined ? undefined : byId.get(id)
+      if (summary) out.set(key, summary)
+      else missing.push(key)
+    }
+    if (missing.length > 0) {
+      for (const [key, summary] of await loadVariantSummaries(db, bySku ? { skus: missing } : { ids: missing })) {
+        byId.set(summary.variantId, summary)
+        idBySku.set(summary.sku, summary.variantId)
+        out.set(key, summary)
+      }
+    }
+    return out
+  }
+
+  return {
+    variantsBySku: (db, skus) => summaries(db, { skus }),
+    async variantsForPricing(db, variantIds, context, known) {
+      const missing = known ? variantIds.filter((id) => !known.has(id)) : variantIds
+      const found = missing.length === 0 ? new Map<string, VariantSummary>() : await summaries(db, { ids: missing })
+      if (known) for (const id of variantIds) if (known.has(id)) found.set(id, known.get(id)!)
+      if (found.size === 0) return new Map()
+      const area = await cache.area<readonly PriceOffer[]>(db, 'catalog', 'offers')
+      const offers = new Map<string, readonly PriceOffer[]>()
+      const unread: string[] = []
+      for (const id of found.keys()) {
+        const cached = area.get(id)
+        if (cached) offers.set(id, offersAt(cached, context))
+        else unread.push(id)
+      }
+      if (unread.length > 0) {
+        const read = await loadActiveOffers(db, unread, null)
+        for (const id of unread) {
+          const all = read.get(id) ?? []
+          area.set(id, all)
+          offers.set(id, offersAt(all, context))
+        }
+      }
+      return withPrices(found, offers, context)
+    },
+  }
 }

@@ -19,7 +19,7 @@ import type {
   UpsertProductInput,
   UpsertVariantInput,
 } from './catalog-inputs.js'
-import { loadPricedVariants, loadVariantSummaries } from './catalog-internal.js'
+import { createCatalogReader } from './catalog-internal.js'
 import { createCatalogQueries } from './catalog-queries.js'
 import { createOfferQueries, type ListOffersInput, type OfferPage } from './catalog-offers.js'
 import type {
@@ -197,9 +197,10 @@ export function createCatalogModule(runtime: Runtime): { api: CatalogApi; intern
     ...createOfferQueries(runtime),
     import: (rows, options) => importCatalog(runtime, rows, options),
   }
+  const reader = createCatalogReader(runtime.revisions)
   const internal: CatalogInternal = {
-    variantsBySku: (db, skus) => loadVariantSummaries(db, { skus }),
-    variantsForPricing: (db, variantIds, context, known) => loadPricedVariants(db, variantIds, context, known),
+    variantsBySku: reader.variantsBySku,
+    variantsForPricing: reader.variantsForPricing,
     productsInCategoriesQuery: (db, categoryIds) => db.selectFrom('ordo_product_category').select('product_id').where('category_id', 'in', [...categoryIds]),
   }
   return { api, internal }

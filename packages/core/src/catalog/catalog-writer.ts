@@ -6,6 +6,7 @@ import type { PriceTable, ProductCategoryTable, ProductTable, VariantTable } fro
 import { attributeValueRows } from './catalog-rows.js'
 import { chunks, IN_CHUNK, insertRows, upsertRows } from './catalog-sql.js'
 import type { AttributeValues } from './catalog-types.js'
+import { bumpRevision } from '../storage/revisions.js'
 
 /** Everything one write of products, variants, placements and prices changes; rows are complete and ids resolved. */
 export interface CatalogWrite {
@@ -45,6 +46,7 @@ const VARIANT_UPDATE = [
  * statements per thousand rows, never one per row.
  */
 export async function writeCatalog(db: Kysely<Database>, capabilities: StorageCapabilities, write: CatalogWrite): Promise<void> {
+  await bumpRevision(db, 'catalog')
   await upsertRows(db, capabilities, 'ordo_product', write.products, ['id'], PRODUCT_UPDATE)
   await upsertRows(db, capabilities, 'ordo_variant', write.variants, ['id'], VARIANT_UPDATE)
   // Elsewhere a concurrent insert of the same handle or SKU fails on the unique key.

@@ -10,6 +10,7 @@ import { createCategoryInputSchema, updateCategoryInputSchema, type CreateCatego
 import { pathIds, toCategory } from './catalog-rows.js'
 import { containsPattern, likeEscaped } from './catalog-sql.js'
 import type { Category, CategoryNode } from './catalog-types.js'
+import { bumpRevision } from '../storage/revisions.js'
 
 const idSchema = z.string().min(1).max(36)
 
@@ -39,6 +40,7 @@ export function createCategoryCommands(runtime: Runtime) {
           updated_at: now,
         }
         await uow.db.insertInto('ordo_category').values(row).execute()
+        await bumpRevision(uow.db, 'catalog')
         uow.emit({ type: 'category.changed', aggregateId: id, data: { categoryId: id, slug: row.slug, parentId: row.parent_id, created: true } })
         return toCategory(row)
       })
@@ -95,6 +97,7 @@ export function createCategoryCommands(runtime: Runtime) {
           position: data.position ?? current.position,
           updated_at: uow.now.getTime(),
         }
+        await bumpRevision(uow.db, 'catalog')
         await uow.db
           .updateTable('ordo_category')
           .set({

@@ -21,6 +21,7 @@ import type { PriceListTable } from './catalog-schema.js'
 import { IN_CHUNK, upsertRows } from './catalog-sql.js'
 import type { PriceContext, PriceList, PriceResolution, VariantPrice } from './catalog-types.js'
 import { isTimeZone, toCandidates, toInstant } from './price-resolution.js'
+import { bumpRevision } from '../storage/revisions.js'
 
 /** Price list commands, prices and resolution. */
 export function createPriceListCommands(runtime: Runtime) {
@@ -66,6 +67,7 @@ export function createPriceListCommands(runtime: Runtime) {
           created_at: before?.createdAt.getTime() ?? now,
           updated_at: now,
         }
+        await bumpRevision(uow.db, 'catalog')
         if (before) {
           const { id: _id, created_at: _created, ...changes } = row
           await uow.db.updateTable('ordo_price_list').set(changes).where('id', '=', row.id).execute()
@@ -140,6 +142,7 @@ export function createPriceListCommands(runtime: Runtime) {
           })
           return { price_list_id: list.id, variant_id: variant.id, amount: entry.amount, compare_at: entry.compareAt ?? null, updated_at: now }
         })
+        await bumpRevision(uow.db, 'catalog')
         await upsertRows(uow.db, runtime.storage.capabilities, 'ordo_price', rows, ['price_list_id', 'variant_id'], ['amount', 'compare_at', 'updated_at'])
         const byList = new Map<string, string[]>()
         for (const p of out) byList.set(p.priceListId, [...(byList.get(p.priceListId) ?? []), p.variantId])

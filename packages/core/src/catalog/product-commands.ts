@@ -20,6 +20,7 @@ import { chunks, IN_CHUNK } from './catalog-sql.js'
 import type { Product, Variant } from './catalog-types.js'
 import { writeCatalog } from './catalog-writer.js'
 import { z } from 'zod'
+import { bumpRevision } from '../storage/revisions.js'
 
 type VariantFields = z.output<typeof upsertVariantInputSchema>
 
@@ -171,6 +172,7 @@ export function createProductCommands(runtime: Runtime) {
         const product = await requireProduct(uow.db, idOrHandle)
         if (product.status === 'archived') return product
         const now = uow.now.getTime()
+        await bumpRevision(uow.db, 'catalog')
         await uow.db.updateTable('ordo_product').set({ status: 'archived', updated_at: now }).where('id', '=', product.id).execute()
         uow.emit({ type: 'product.archived', aggregateId: product.id, data: { productId: product.id, handle: product.handle } })
         return { ...product, status: 'archived', updatedAt: new Date(now) }
@@ -190,6 +192,7 @@ export function createProductCommands(runtime: Runtime) {
         const variant = toVariant(row)
         if (variant.status === 'archived') return variant
         const now = uow.now.getTime()
+        await bumpRevision(uow.db, 'catalog')
         await uow.db.updateTable('ordo_variant').set({ status: 'archived', updated_at: now }).where('id', '=', row.id).execute()
         uow.emit({ type: 'variant.archived', aggregateId: row.product_id, data: { productId: row.product_id, variantId: row.id, sku: row.sku } })
         return { ...variant, status: 'archived', updatedAt: new Date(now) }

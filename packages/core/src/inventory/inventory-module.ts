@@ -122,8 +122,15 @@ export interface InventoryInternal {
   expireDue(uow: UnitOfWork): Promise<number>
   /** `shop.inventory.adjust()` inside the caller's unit of work (returns restocked by shipments). Idempotent by `input.key`. */
   adjust(uow: UnitOfWork, input: AdjustInput): Promise<StockMovement>
-  /** Stock locations by id: code, type and lead time. */
-  locations(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, { code: string; type: string; leadTimeDays: number }>>
+  /** Stock locations by id: code, type and lead time (kept in the process between commands). */
+  locations(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, LocationSummary>>
+}
+
+/** What shipment planning needs of a stock location. */
+export interface LocationSummary {
+  code: string
+  type: string
+  leadTimeDays: number
 }
 
 /** Options of the inventory module (wired from the engine's config). */
@@ -164,9 +171,22 @@ export function createInventoryModule(runtime: Runtime, options: InventoryModule
     expireDue: (uow) => expireDue(uow),
     adjust: (uow, input) => adjustStock(runtime, uow, input),
     async locations(db, ids) {
-      if (ids.length === 0) return new Map()
-      const rows = await db.selectFrom('ordo_stock_location').select(['id', 'code', 'type', 'lead_time_days']).where('id', 'in', [...ids]).execute()
-      return new Map(rows.map((r) => [r.id, { code: r.code, type: r.type, leadTimeDays: Number(r.lead_time_days) }]))
+      const out = new Map<string, LocationSummary>()
+      if (ids.length === 0) return out
+      const cached = await runtime.revisions.area<LocationSummary>(db, 'stock_locations', 'summary')
+      const missing = ids.filter((id) => {
+        const hit = cached.get(id)
+        if (hit) out.set(id, hit)
+        return !hit
+      })
+      if (missing.length === 0) return out
+      const rows = await db.selectFrom('ordo_stock_location').select(['id', 'code', 'type', 'lead_time_days']).where('id', 'in', [...new Set(missing)]).execute()
+      for (const r of rows) {
+        const summary: LocationSummary = { code: r.code, type: r.type, leadTimeDays: Number(r.lead_time_days) }
+        cached.set(r.id, summary)
+        out.set(r.id, summary)
+      }
+      return out
     },
   }
 

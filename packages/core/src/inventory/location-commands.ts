@@ -9,6 +9,7 @@ import type { UnitOfWork } from '../unit-of-work.js'
 import { parseInput } from '../validation.js'
 import { flag, loadLocations, resolveLocation } from './inventory-store.js'
 import { LOCATION_TYPES, type CreateLocationInput, type LocationType, type StockLocation, type UpdateLocationInput } from './inventory-types.js'
+import { bumpRevision } from '../storage/revisions.js'
 
 const region = z.string().trim().min(1).max(100)
 const settings = {
@@ -116,6 +117,7 @@ export async function createLocation(runtime: Runtime, uow: UnitOfWork, raw: Cre
     })
   }
   await writeRegions(uow, id, input.regions)
+  await bumpRevision(uow.db, 'stock_locations')
   return reload(uow.db, id)
 }
 
@@ -130,6 +132,7 @@ export async function updateLocation(uow: UnitOfWork, ref: string, raw: UpdateLo
     unlimited: patch.unlimited ?? current.unlimited,
     pickup: patch.pickup ?? current.pickup,
   })
+  await bumpRevision(uow.db, 'stock_locations')
   await uow.db
     .updateTable('ordo_stock_location')
     .set({

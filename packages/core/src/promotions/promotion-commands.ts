@@ -19,6 +19,7 @@ import {
 } from './promotion-inputs.js'
 import { toPromotionRecord, type PromotionRecord } from './promotion-records.js'
 import type { PromotionTable } from './promotions-schema.js'
+import { bumpRevision } from '../storage/revisions.js'
 
 /** The promotion commands and queries of `shop.promotions`. @internal */
 export function createPromotionCommands(runtime: Runtime) {
@@ -77,6 +78,7 @@ export function createPromotionCommands(runtime: Runtime) {
           updated_at: now,
         }
         await uow.db.insertInto('ordo_promotion').values(row).execute()
+        await bumpRevision(uow.db, 'promotions')
         uow.emit({ type: 'promotion.created', aggregateId: row.id, data: { promotionId: row.id, name: row.name, kind, requiresCoupon } })
         return toPromotionRecord(row)
       })
@@ -130,6 +132,7 @@ export function createPromotionCommands(runtime: Runtime) {
         }
         const { id: _id, uses_count: _uses, created_at: _created, archived_at: _archived, ...changes } = next
         await uow.db.updateTable('ordo_promotion').set(changes).where('id', '=', promotionId).execute()
+        await bumpRevision(uow.db, 'promotions')
         uow.emit({ type: 'promotion.updated', aggregateId: promotionId, data: { promotionId, changes: Object.keys(data) } })
         return toPromotionRecord(next)
       })
@@ -143,6 +146,7 @@ export function createPromotionCommands(runtime: Runtime) {
         if (row.archived_at !== null) return toPromotionRecord(row)
         const now = uow.now.getTime()
         await uow.db.updateTable('ordo_promotion').set({ archived_at: now, active: 0, updated_at: now }).where('id', '=', promotionId).execute()
+        await bumpRevision(uow.db, 'promotions')
         uow.emit({ type: 'promotion.archived', aggregateId: promotionId, data: { promotionId } })
         return toPromotionRecord({ ...row, archived_at: now, active: 0, updated_at: now })
       })

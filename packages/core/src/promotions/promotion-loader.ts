@@ -4,6 +4,7 @@ import type { Promotion } from '../pricing/promotion-types.js'
 import type { Database } from '../storage/database.js'
 import { toPromotionRecord, type CouponCheck, type CouponRefusal } from './promotion-records.js'
 import type { PromotionTable } from './promotions-schema.js'
+import type { RevisionCache } from '../storage/revisions.js'
 
 /** A coupon joined with its promotion and, for a customer, how often they used both. */
 interface CouponRow extends PromotionTable {
@@ -59,8 +60,14 @@ export async function loadCouponRows(db: Kysely<Database>, codes: readonly strin
   return rows as CouponRow[]
 }
 
-/** Automatic promotions live at `at` (active, not archived, within validity), in one query. @internal */
-async function loadAutomaticRows(db: Kysely<Database>, at: number, customerId: string | null) {
+type AutomaticRow = PromotionTable & { promotion_customer_uses?: number | string | null }
+
+/**
+ * Automatic promotions live at `at` (active, not archived, within validity;
+ * any validity when `at` is null), with the customer's uses when given, in
+ * one query. @internal
+ */
+async function loadAutomaticRows(db: Kysely<Database>, at: number | null, customerId: string | null): Promise<AutomaticRow[]> {
   const rows = await db
     .selectFrom('ordo_promotion as p')
     .selectAll('p')
@@ -78,10 +85,28 @@ async function loadAutomaticRows(db: Kysely<Database>, at: number, customerId: s
     .where('p.active', '=', 1)
     .where('p.requires_coupon', '=', 0)
     .where('p.archived_at', 'is', null)
-    .where((eb) => eb.or([eb('p.valid_from', 'is', null), eb('p.valid_from', '<=', at)]))
-    .where((eb) => eb.or([eb('p.valid_to', 'is', null), eb('p.valid_to', '>', at)]))
+    .$if(at !== null, (qb) =>
+      qb
+        .where((eb) => eb.or([eb('p.valid_from', 'is', null), eb('p.valid_from', '<=', at!)]))
+        .where((eb) => eb.or([eb('p.valid_to', 'is', null), eb('p.valid_to', '>', at!)])),
+    )
     .execute()
-  return rows as (PromotionTable & { promotion_customer_uses?: number | string | null })[]
+  return rows as AutomaticRow[]
+}
+
+/**
+ * The automatic promotions live at `at`. Their definitions are kept in the
+ * process between commands (`cache`); when any of them has a usage limit
+ * that applies, they are read with their current use counts instead (counts
+ * move with every order and are never cached).
+ */
+async function automaticRows(db: Kysely<Database>, at: number, customerId: string | null, cache: RevisionCache | undefined): Promise<AutomaticRow[]> {
+  if (!cache) return loadAutomaticRows(db, at, customerId)
+  const area = await cache.area<readonly AutomaticRow[]>(db, 'promotions', 'automatic')
+  let running = area.get('running')
+  if (!running) area.set('running', (running = await loadAutomaticRows(db, null, null)))
+  if (running.some((r) => r.usage_limit !== null || (customerId !== null && r.usage_per_customer !== null))) return loadAutomaticRows(db, at, customerId)
+  return running.filter((r) => (r.valid_from === null || Number(r.valid_from) <= at) && (r.valid_to === null || Number(r.valid_to) > at))
 }
 
 /** Why a coupon cannot be used at `at` by this customer, or null when it can. @internal */
@@ -128,10 +153,11 @@ export async function checkCouponCode(db: Kysely<Database>, code: string, option
 export async function loadPromotionsForPricing(
   db: Kysely<Database>,
   options: { at: Date; couponCodes: readonly string[]; customerId: string | null },
+  cache?: RevisionCache,
 ): Promise<{ promotions: Promotion[]; coupons: CouponResult[] }> {
   const at = options.at.getTime()
   const codes = [...new Set(options.couponCodes.map((c) => c.trim().toUpperCase()).filter((c) => c !== ''))]
-  const automatic = await loadAutomaticRows(db, at, options.customerId)
+  const automatic = await automaticRows(db, at, options.customerId, cache)
   const promotions: Promotion[] = []
   for (const row of automatic) {
     if (row.usage_limit !== null && Number(row.uses_count) >= Number(row.usage_limit)) continue

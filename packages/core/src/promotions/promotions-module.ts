@@ -133,7 +133,7 @@ const PERSONAL_CODE_ROUNDS = 5
 export function createPromotionsModule(runtime: Runtime): { api: PromotionsApi; internal: PromotionsInternal } {
   const api: PromotionsApi = { ...createPromotionCommands(runtime), ...createCouponCommands(runtime) }
   const internal: PromotionsInternal = {
-    loadForPricing: async (db, options) => loadPromotionsForPricing(db, options),
+    loadForPricing: async (db, options) => loadPromotionsForPricing(db, options, runtime.revisions),
     checkCoupon: async (db, code, options) => checkCouponCode(db, code.trim().toUpperCase(), options),
     recordUsage: async (uow, usage) => recordUsage(runtime.storage.capabilities, uow, parseInput('promotions.recordUsage', usageSchema, usage)),
     releaseUsage: async (uow, orderId) => releaseUsage(runtime.storage.capabilities, uow, parseInput('promotions.releaseUsage', z.string().min(1).max(64), orderId)),
