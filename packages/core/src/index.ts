@@ -113,4 +113,7 @@ export * from './payment/index.js'
 export * from './delivery/index.js'
 export * from './notify/index.js'
 export { parseInput } from './validation.js'
+
+// Command input schemas, for transports that validate before calling the engine
+export { cartSchemas, checkoutSchemas, crmSchemas, deliverySchemas, loyaltySchemas, orderSchemas, paymentSchemas, shipmentSchemas } from './input-schemas.js'
 export type { InputIssue } from './validation.js'

@@ -24,6 +24,17 @@ export function parseInput<S extends z.ZodType>(command: string, schema: S, inpu
 
 const keySchema = z.string().min(1).max(191)
 
+/**
+ * What a provider's or carrier's webhook handler takes: the request's headers,
+ * raw body (as sent, for signature checks) and the caller's address. Built
+ * once: a zod schema costs far more to build than to run.
+ */
+export const webhookRequestSchema = z.looseObject({
+  headers: z.record(z.string(), z.string().optional()),
+  rawBody: z.string().max(1_000_000),
+  remoteAddress: z.string().nullable().optional(),
+})
+
 /** Validates an id, code, SKU or handle passed to a command or query (a non-empty string of at most 191 characters). */
 export function parseKey(command: string, value: unknown): string {
   return parseInput(command, keySchema, value)

@@ -16,6 +16,13 @@ export const HTTP_ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** Too many requests for this order or client (429); `Retry-After` says when to try again. */
   RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * The storefront's order access token was signed for this order but has
+   * expired, or is of the earlier form without an expiry (401);
+   * `details.reason` is `expired` or `no_expiry`. A new token comes from
+   * `POST /orders/lookup`.
+   */
+  ORDER_TOKEN_EXPIRED: 'ORDER_TOKEN_EXPIRED',
   /** No route matches the method and path (404). */
   ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
   /** The route takes a JSON body and the request's `Content-Type` is not `application/json` or `+json` (415). */

@@ -223,7 +223,7 @@ function responses(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>, schemas: Re
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'The request does not match the schema (`VALIDATION`).',
-  401: 'No API key, or one that is unknown or revoked (`UNAUTHORIZED`).',
+  401: 'Missing or no longer valid credentials: no API key or an unknown or revoked one (`UNAUTHORIZED`), an expired order token (`ORDER_TOKEN_EXPIRED`).',
   403: "The key lacks the route's scope (`FORBIDDEN`).",
   404: 'No such record (`NOT_FOUND`).',
   409: 'The state forbids it or the record changed (`CONFLICT`, `INVALID_TRANSITION`, `OUT_OF_STOCK`, …).',

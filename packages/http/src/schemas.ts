@@ -1,23 +1,24 @@
-// Request schemas of the routes. Where the engine exports its own schema it is
-// used as is; the others mirror the engine's input types (the `satisfies`
-// checks keep them in step) and the engine validates every command again.
+// Request schemas of the routes. JSON bodies are the engine's own command
+// schemas (`cartSchemas`, `orderSchemas`, … of @ordo/core), narrowed with
+// `.pick()`/`.omit()`/`.extend()` where the route fills a field itself (the
+// id from the path, the actor from the API key, the idempotency key from its
+// header) or where the storefront must not let a visitor set it. Query
+// strings are this layer's own: every value arrives as text and is coerced
+// here before the engine sees it. The engine validates every command again.
 import {
-  addressSchema,
-  CALL_DIRECTIONS,
-  CALL_OUTCOMES,
-  DELIVERY_METHOD_TYPES,
+  cartSchemas,
+  checkoutSchemas,
+  crmSchemas,
+  deliverySchemas,
+  loyaltySchemas,
   MESSAGE_STATUSES,
+  orderSchemas,
+  paymentSchemas,
   REPORT_GROUPINGS,
   SHIPMENT_STATUSES,
-  type CartContact,
-  type CreateCartInput,
-  type DeliveryDestination,
+  shipmentSchemas,
   type ListProductsInput,
-  type LoyaltyAdjustInput,
   type PickupPointsQuery,
-  type QuoteOptions,
-  type RecordOutcomeInput,
-  type SetDeliveryInput,
 } from '@ordo/core'
 import { z } from 'zod'
 import { RequestValidationError } from './problem.js'
@@ -34,7 +35,7 @@ export function headerProblem(name: string, message: string): RequestValidationE
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true')
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
-const address = addressSchema.unwrap().meta({ id: 'Address', description: 'A delivery address.' })
+const address = cartSchemas.setShippingAddress.unwrap().meta({ id: 'Address', description: 'A delivery address.' })
 
 export const productQuery = z.strictObject({
   categoryId: key.optional(),
@@ -57,61 +58,30 @@ export const productQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
 })
 
-const channel = z.strictObject({
-  source: z.string().max(255).nullable().optional(),
-  medium: z.string().max(255).nullable().optional(),
-  campaign: z.string().max(255).nullable().optional(),
-  landingPage: z.string().max(2000).nullable().optional(),
-  referrer: z.string().max(2000).nullable().optional(),
-})
-export const createCartBody = z
-  .strictObject({ region: z.string().min(1).max(100).nullable().optional(), channel: channel.optional() })
-  .optional() satisfies z.ZodType<Omit<CreateCartInput, 'customerId' | 'customerGroups' | 'currency'> | undefined>
+// A visitor creates a guest cart: the customer, their groups and the currency are the shop's to set (sign-in, config).
+export const createCartBody = cartSchemas.create.unwrap().omit({ customerId: true, customerGroups: true, currency: true, sessionId: true }).optional()
+// The engine refuses a quantity below 1 too; checked here it is a 400 naming the field.
+export const addItemBody = cartSchemas.addItem.extend({ quantity: cartSchemas.addItem.shape.quantity.min(1) })
+export const quantityBody = cartSchemas.setQuantity.pick({ quantity: true }).extend({ quantity: cartSchemas.setQuantity.shape.quantity.min(1) })
+export const couponBody = z.strictObject({ code: cartSchemas.couponCode })
+export const pointsBody = z.strictObject({ points: cartSchemas.redeemPoints })
+export const contactBody = cartSchemas.setContact
+export const addressBody = cartSchemas.setShippingAddress
+export const notesBody = z.strictObject({ notes: cartSchemas.setNotes })
 
-export const addItemBody = z.strictObject({ sku: z.string().trim().min(1).max(100), quantity: z.number().int().min(1) })
-export const quantityBody = z.strictObject({ quantity: z.number().int().min(1) })
-export const couponBody = z.strictObject({ code: z.string().trim().min(1).max(64) })
-export const pointsBody = z.strictObject({ points: z.number().int().min(0) })
-export const contactBody = z.strictObject({
-  name: z.string().max(255).nullable().optional(),
-  phone: z.string().max(50).nullable().optional(),
-  email: z.string().max(255).nullable().optional(),
-}) satisfies z.ZodType<Partial<CartContact>>
-export const addressBody = addressSchema
-export const notesBody = z.strictObject({ notes: z.string().max(2000).nullable() })
-
-const destination = z
-  .strictObject({
-    country: z.string().regex(/^[A-Z]{2}$/).optional(),
-    city: z.string().trim().min(1).max(255),
-    postalCode: z.string().max(20).optional(),
-    region: z.string().max(255).optional(),
-    carrierCityCodes: z.record(z.string(), z.string()).optional(),
-    lat: z.number().min(-90).max(90).optional(),
-    lon: z.number().min(-180).max(180).optional(),
-  })
-  .meta({ id: 'DeliveryDestination' }) satisfies z.ZodType<DeliveryDestination>
-export const quoteBody = z.strictObject({
-  destination,
-  options: z.strictObject({ sort: z.enum(['cheapest', 'fastest']).optional(), methodTypes: z.array(z.enum(DELIVERY_METHOD_TYPES)).optional() }).optional() satisfies z.ZodType<QuoteOptions | undefined>,
-})
-export const deliveryBody = z
-  .strictObject({
-    optionId: key,
-    destination,
-    pickupPointId: key.optional(),
-    address: address.optional(),
-    slot: key.optional(),
-    tryOn: z.boolean().optional(),
-    callBefore: z.boolean().optional(),
-  })
-  .nullable() satisfies z.ZodType<SetDeliveryInput | null>
-export const paymentBody = z.strictObject({ method: key.nullable() })
-export const checkoutBody = z.strictObject({ acceptPriceChanges: z.boolean().optional() }).optional()
+const destination = deliverySchemas.destination.meta({ id: 'DeliveryDestination' })
+export const quoteBody = z.strictObject({ destination, options: deliverySchemas.quoteOptions })
+// The same destination as a quote's (one named schema in the document), the address as `Address`.
+export const deliveryBody = cartSchemas.setDelivery.extend({ destination, address: address.optional() }).nullable()
+export const paymentBody = cartSchemas.setPayment
+// The idempotency key comes in its header.
+export const checkoutBody = checkoutSchemas.placeOrder.pick({ acceptPriceChanges: true }).optional()
+// Only the route's: the engine has no look-up command (it lists orders by number and phone).
 export const lookupBody = z.strictObject({ number: z.string().trim().min(1).max(32), phone: z.string().trim().min(5).max(40) })
 export const tokenQuery = z.strictObject({ token: z.string().max(200).optional().describe('The order access token, when not sent as `x-order-token`.') })
-export const startPaymentBody = z.strictObject({ method: key, returnUrl: z.url().max(2000).optional() })
-export const codeBody = z.strictObject({ code: z.string().trim().min(1).max(16) })
+// A customer picks the method and where to come back; the amount is what the order owes and the key comes in its header.
+export const startPaymentBody = paymentSchemas.start.pick({ method: true, returnUrl: true })
+export const codeBody = z.strictObject({ code: orderSchemas.confirmationCode })
 
 export const pickupPointsQuery = z.strictObject({
   carrier: key.optional(),
@@ -135,7 +105,6 @@ export function toPickupPointsQuery(query: z.output<typeof pickupPointsQuery>): 
 }
 
 // Admin
-export const versioned = { expectedVersion: z.number().int().min(1).optional() }
 export const orderListQuery = z.strictObject({
   status: z.string().max(500).optional().describe('One status, or several separated by commas.'),
   group: key.optional(),
@@ -149,15 +118,17 @@ export const orderListQuery = z.strictObject({
   limit: int(1, 500).optional(),
   cursor: z.string().max(500).optional(),
 })
-export const transitionBody = z.strictObject({ reason: z.string().trim().min(1).max(191).optional(), note: z.string().max(2000).optional(), ...versioned }).optional()
-export const confirmBody = z.strictObject({ channel: z.enum(['call', 'sms']).default('call'), note: z.string().max(2000).optional(), ...versioned }).optional()
-export const cancelBody = z.strictObject({ reason: z.string().trim().min(1).max(100), note: z.string().max(2000).optional(), ...versioned })
-export const callBody = z.strictObject({ outcome: z.enum(CALL_OUTCOMES), note: z.string().max(2000).optional() })
-export const addLineBody = z.strictObject({ sku: z.string().trim().min(1).max(100), quantity: z.number().int().min(1), ...versioned })
-export const lineQuantityBody = z.strictObject({ quantity: z.number().int().min(1), ...versioned })
-export const versionBody = z.strictObject({ ...versioned }).optional()
-export const substituteBody = z.strictObject({ sku: z.string().trim().min(1).max(100), quantity: z.number().int().min(1).optional(), ...versioned })
-export const assignBody = z.strictObject({ managerId: key.nullable(), ...versioned })
+// Admin bodies: the actor is the API key's, ids come from the path.
+export const transitionBody = orderSchemas.transition.omit({ actor: true }).optional()
+// `auto` is the engine's own (prepaid orders); a manager confirms after a call or an SMS.
+export const confirmBody = orderSchemas.confirm.omit({ actor: true }).extend({ channel: orderSchemas.confirm.shape.channel.exclude(['auto']).default('call') }).optional()
+export const cancelBody = orderSchemas.cancel.omit({ actor: true })
+export const callBody = orderSchemas.logCall.omit({ manager: true, actor: true })
+export const addLineBody = orderSchemas.addLine.omit({ actor: true })
+export const lineQuantityBody = orderSchemas.changeQuantity.omit({ actor: true, lineId: true })
+export const versionBody = orderSchemas.removeLine.omit({ actor: true, lineId: true }).optional()
+export const substituteBody = orderSchemas.substituteVariant.omit({ actor: true, lineId: true })
+export const assignBody = orderSchemas.assignManager.omit({ actor: true })
 
 export const shipmentListQuery = z.strictObject({
   status: z.enum(SHIPMENT_STATUSES).optional(),
@@ -165,31 +136,18 @@ export const shipmentListQuery = z.strictObject({
   direction: z.enum(['outbound', 'return']).optional(),
   limit: int(1, 500).optional(),
 })
-export const packBody = z.strictObject({ weightGrams: z.number().int().positive().optional(), boxes: z.number().int().positive().optional() }).optional()
-export const shipmentTransitionBody = z.strictObject({ reason: z.string().max(255).optional(), storageUntil: z.iso.datetime({ offset: true }).optional() }).optional()
-const outcomeLine = z.strictObject({ lineId: key, quantity: z.number().int().min(1) })
-export const outcomeBody = z.strictObject({
-  kept: z.array(outcomeLine).max(500),
-  refused: z.array(outcomeLine).max(500),
-  reason: z.string().max(255).optional(),
-  idempotencyKey: z.string().min(1).max(128).optional(),
-}) satisfies z.ZodType<Omit<RecordOutcomeInput, 'actor'>>
-export const receiveReturnBody = z.strictObject({ locationId: key.optional() }).optional()
+export const packBody = shipmentSchemas.pack.omit({ actor: true }).optional()
+// JSON has no dates: the storage deadline is an ISO timestamp here.
+export const shipmentTransitionBody = shipmentSchemas.transition.omit({ actor: true }).extend({ storageUntil: z.iso.datetime({ offset: true }).optional() }).optional()
+export const outcomeBody = shipmentSchemas.recordOutcome.omit({ actor: true })
+export const receiveReturnBody = shipmentSchemas.receiveReturn.omit({ actor: true }).optional()
 
-export const captureBody = z.strictObject({ amount: z.number().int().positive().optional(), idempotencyKey: z.string().min(1).max(128) })
-export const refundBody = z.strictObject({
-  amount: z.number().int().positive().optional(),
-  lines: z.array(outcomeLine).max(500).optional(),
-  reason: z.string().min(1).max(255),
-  idempotencyKey: z.string().min(1).max(128),
-})
-export const cashBody = z.strictObject({ amount: z.number().int().positive(), method: key.optional(), idempotencyKey: z.string().min(1).max(128).optional() })
+export const captureBody = paymentSchemas.capture
+// The engine's refinement (an amount or lines, not both) stays with the engine: a refined object cannot be narrowed.
+export const refundBody = z.strictObject(paymentSchemas.refund.shape).omit({ actor: true })
+export const cashBody = paymentSchemas.recordCash.omit({ actor: true })
 
-export const adjustBody = z.strictObject({
-  points: z.number().int().refine((n) => n !== 0, 'must not be 0'),
-  reason: z.string().min(1).max(255),
-  externalId: z.string().min(1).max(128),
-}) satisfies z.ZodType<LoyaltyAdjustInput>
+export const adjustBody = loyaltySchemas.adjust
 export const statementQuery = z.strictObject({ limit: int(1, 500).optional(), cursor: z.string().max(500).optional() })
 
 export const customerListQuery = z.strictObject({
@@ -201,15 +159,9 @@ export const customerListQuery = z.strictObject({
   after: z.string().max(500).optional(),
 })
 export const timelineQuery = z.strictObject({ limit: int(1, 200).optional(), before: z.iso.datetime({ offset: true }).optional() })
-export const noteBody = z.strictObject({ body: z.string().trim().min(1).max(4000), orderId: key.optional() })
-export const crmCallBody = z.strictObject({
-  direction: z.enum(CALL_DIRECTIONS),
-  outcome: z.string().min(1).max(64),
-  orderId: key.optional(),
+export const noteBody = crmSchemas.addNote.omit({ customerId: true, author: true })
+export const crmCallBody = crmSchemas.logCall.omit({ customerId: true, managerId: true }).extend({
   startedAt: z.iso.datetime({ offset: true }).optional().describe('@default now'),
-  durationSeconds: z.number().int().min(0).optional(),
-  recordingUrl: z.url().max(2000).optional(),
-  note: z.string().max(2000).optional(),
 })
 export const REPORTS = ['sales', 'cancellations', 'cross-sell', 'retention', 'acquisition', 'couriers', 'managers'] as const
 export const reportQuery = z.strictObject({

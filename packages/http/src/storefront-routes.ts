@@ -1,10 +1,10 @@
-import { OrdoError, type Commerce, type Logger, type Order, type OrderHistoryEntry, type OrderLine, type Payment, type Product, type Shipment, type Variant } from '@ordo/core'
+import { OrdoError, type Clock, type Commerce, type Logger, type Order, type OrderHistoryEntry, type OrderLine, type Payment, type Product, type Shipment, type Variant } from '@ordo/core'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { MemoryStore, rateLimiter, type Store } from 'hono-rate-limiter'
 import { z } from 'zod'
 import { base64url } from './api-keys.js'
 import { orderAccess } from './order-access.js'
-import { PROBLEM_CONTENT_TYPE, problemBody } from './problem.js'
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problemBody } from './problem.js'
 import { RouteTable } from './route-table.js'
 import { commonOptionsSchema, defaultClientIp, mountTable, type CommonRouteOptions } from './router.js'
 import * as s from './schemas.js'
@@ -25,6 +25,19 @@ export interface StorefrontRateLimits {
   codeChecksPerOrder?: RateLimit
   /** Code checks and order look-ups (number + phone) per client IP. @default 30 per 10 minutes */
   checksPerIp?: RateLimit
+  /**
+   * Order look-ups per order number, from any client: many addresses (a
+   * botnet) guessing the phone of one order share this allowance.
+   * @default 10 per hour
+   */
+  lookupsPerOrderNumber?: RateLimit
+  /**
+   * Order look-ups per phone (its last ten digits, so `+7…` and `8…` count
+   * together), from any client: many addresses guessing the order numbers of
+   * one phone share this allowance.
+   * @default 10 per hour
+   */
+  lookupsPerPhone?: RateLimit
   /** Delivery quotes (`POST /carts/:cartId/delivery-quotes`, each may call every courier's API) per client IP. @default 60 per minute */
   deliveryQuotesPerIp?: RateLimit
   /**
@@ -45,6 +58,17 @@ export interface StorefrontRouteOptions extends CommonRouteOptions {
    * same across processes and restarts.
    */
   orderTokenSecret: string
+  /**
+   * How long an order access token works after it is issued (checkout and
+   * `POST /orders/lookup` issue them), in milliseconds. A token past it is
+   * answered `401` with code `ORDER_TOKEN_EXPIRED`; the customer trades the
+   * order number and phone for a new one. Tokens issued before tokens had an
+   * expiry are answered the same way.
+   * @default 2592000000 (30 days)
+   */
+  orderTokenTtlMs?: number
+  /** Where order token expiry reads the time from; pass the engine's clock when tests move time. @default the system clock */
+  clock?: Clock
   /** Limits of the confirmation-code, look-up and delivery-quote endpoints. */
   rateLimits?: StorefrontRateLimits
   /** Where the routes warn about their set-up (e.g. a client IP that cannot be read). @default console */
@@ -52,15 +76,20 @@ export interface StorefrontRouteOptions extends CommonRouteOptions {
 }
 
 const TEN_MINUTES = 10 * 60_000
+const HOUR = 60 * 60_000
 const rateLimitSchema = z.strictObject({ limit: z.number().int().positive(), windowMs: z.number().int().positive() })
 const optionsSchema = commonOptionsSchema.extend({
   orderTokenSecret: z.string().min(32, 'must be at least 32 characters'),
+  orderTokenTtlMs: z.number().int().positive().optional(),
+  clock: z.looseObject({ now: z.function() }).optional(),
   rateLimits: z
     .looseObject({
       codeRequestsPerOrder: rateLimitSchema.optional(),
       codeRequestsPerIp: rateLimitSchema.optional(),
       codeChecksPerOrder: rateLimitSchema.optional(),
       checksPerIp: rateLimitSchema.optional(),
+      lookupsPerOrderNumber: rateLimitSchema.optional(),
+      lookupsPerPhone: rateLimitSchema.optional(),
       deliveryQuotesPerIp: rateLimitSchema.optional(),
     })
     .optional(),
@@ -95,7 +124,9 @@ export interface CustomerOrderView {
  *
  * A customer reaches an order with its access token (`x-order-token` header
  * or `?token=`): checkout answers it, and `POST /orders/lookup` trades the
- * order number and the phone it was placed with for it.
+ * order number and the phone it was placed with for it. Tokens expire
+ * (`orderTokenTtlMs`, 30 days by default): an expired one is answered `401`
+ * with code `ORDER_TOKEN_EXPIRED`, a wrong one `404` like a missing order.
  *
  * @example
  * ```ts
@@ -112,7 +143,7 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
     const issue = parsed.error.issues[0]!
     throw new OrdoError('INVALID_CONFIG', `storefrontRoutes: ${issue.path.join('.')}: ${issue.message}`, { details: { key: issue.path.join('.') } })
   }
-  const access = orderAccess(options.orderTokenSecret)
+  const access = orderAccess(options.orderTokenSecret, { ...(options.orderTokenTtlMs ? { ttlMs: options.orderTokenTtlMs } : {}), ...(options.clock ? { clock: options.clock } : {}) })
   const clientIp = options.clientIp ?? defaultClientIp
   const limits = options.rateLimits ?? {}
   const logger = options.logger ?? console
@@ -153,10 +184,14 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
   const byOrder = (c: Context) => c.req.param('orderId') ?? ''
   const requireOrder = async (c: Context, orderId: string): Promise<void> => {
     const token = c.req.header('x-order-token') ?? c.req.query('token')
-    if (!(await access.check(orderId, token))) {
-      // The same answer for a missing order and a wrong token: ids are not to be probed.
-      throw new OrdoError('NOT_FOUND', `No order ${orderId} for this token.`, { details: { orderId } })
+    const status = await access.verify(orderId, token)
+    if (status === 'valid') return
+    // Only a token signed for this very order gets here: saying it expired tells its holder nothing new.
+    if (status === 'expired' || status === 'legacy') {
+      throw new HttpProblem(401, 'ORDER_TOKEN_EXPIRED', 'This order link has expired; look the order up again by its number and phone.', { reason: status === 'expired' ? 'expired' : 'no_expiry' }, { 'www-authenticate': 'OrderToken error="expired"' })
     }
+    // The same answer for a missing order and a wrong token: ids are not to be probed.
+    throw new OrdoError('NOT_FOUND', `No order ${orderId} for this token.`, { details: { orderId } })
   }
   // Before the per-order limits: a request without the order's token must not use up its customer's allowance.
   const orderToken: MiddlewareHandler = async (c, next) => {
@@ -164,6 +199,31 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
     await next()
   }
   const checksPerIp = limiter('checks-per-ip', limits.checksPerIp ?? { limit: 30, windowMs: TEN_MINUTES }, byIp)
+  // The look-up's number and phone, read from the body before the route's validation (which reads the same cached text).
+  const lookupKeys: MiddlewareHandler = async (c, next) => {
+    let number: string | null = null
+    let phone: string | null = null
+    try {
+      const body = s.lookupBody.safeParse(JSON.parse(await c.req.text()))
+      if (body.success) {
+        number = body.data.number.toUpperCase()
+        const digits = body.data.phone.replace(/\D/g, '')
+        if (digits.length >= 5) phone = digits.slice(-10)
+      }
+    } catch {
+      // Not JSON.
+    }
+    // A body the route refuses (400, 415) never reaches the engine: nothing to count against the order or phone.
+    c.set('lookupKeys', { number, phone })
+    await next()
+  }
+  const lookupKey = (field: 'number' | 'phone') => (c: Context) => (c.get('lookupKeys') as { number: string | null; phone: string | null } | undefined)?.[field] ?? null
+  const lookupLimits = [
+    checksPerIp,
+    lookupKeys,
+    limiter('lookups-per-order-number', limits.lookupsPerOrderNumber ?? { limit: 10, windowMs: HOUR }, lookupKey('number')),
+    limiter('lookups-per-phone', limits.lookupsPerPhone ?? { limit: 10, windowMs: HOUR }, lookupKey('phone')),
+  ]
   const codeRequestLimits = [
     limiter('code-requests-per-ip', limits.codeRequestsPerIp ?? { limit: 10, windowMs: TEN_MINUTES }, byIp),
     orderToken,
@@ -264,7 +324,7 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
       method: 'post',
       path: '/orders/lookup',
       operationId: 'lookupOrder',
-      summary: "Trades an order's number and the phone it was placed with for its access token",
+      summary: "Trades an order's number and the phone it was placed with for a new access token (rate limited per client, per order number and per phone)",
       tag: 'orders',
       body: s.lookupBody,
       success: { status: 200, description: '`{ orderId, number, accessToken }`.' },
@@ -276,11 +336,11 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
       if (!order) throw new OrdoError('NOT_FOUND', `No order ${body.number} for this phone.`, { details: { number: body.number } })
       return { orderId: order.id, number: order.number, accessToken: await access.token(order.id) }
     },
-    [checksPerIp],
+    lookupLimits,
   )
   const orderParams = z.object({ orderId: s.key })
   t.add(
-    { method: 'get', path: '/orders/:orderId', operationId: 'getCustomerOrder', summary: 'The order with its timeline, shipments and payments', tag: 'orders', params: orderParams, headers: [orderHeader], query: s.tokenQuery, success: { status: 200, description: 'The order as its customer sees it.' }, problems: [404] },
+    { method: 'get', path: '/orders/:orderId', operationId: 'getCustomerOrder', summary: 'The order with its timeline, shipments and payments', tag: 'orders', params: orderParams, headers: [orderHeader], query: s.tokenQuery, success: { status: 200, description: 'The order as its customer sees it.' }, problems: [401, 404] },
     async ({ params, c }) => {
       await requireOrder(c, params.orderId)
       const [view, shipments, payments] = await Promise.all([shop.orders.view(params.orderId), shop.shipments.forOrder(params.orderId), shop.payments.forOrder(params.orderId)])
@@ -305,7 +365,7 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
       query: s.tokenQuery,
       body: s.startPaymentBody,
       success: { status: 201, description: 'The payment; `confirmationUrl` when the customer must go to the provider.' },
-      problems: [404, 409, 422, 502],
+      problems: [401, 404, 409, 422, 502],
     },
     async ({ params, body, c }) => {
       await requireOrder(c, params.orderId)
@@ -316,7 +376,7 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
     },
   )
   t.add(
-    { method: 'post', path: '/orders/:orderId/confirmation-code', operationId: 'requestConfirmationCode', summary: "Sends an SMS code to the order's phone (rate limited per order and per client)", tag: 'orders', params: orderParams, headers: [orderHeader], query: s.tokenQuery, success: { status: 201, description: '`{ phone, expiresAt }`: where the code went and until when it works.' }, problems: [404, 409, 429] },
+    { method: 'post', path: '/orders/:orderId/confirmation-code', operationId: 'requestConfirmationCode', summary: "Sends an SMS code to the order's phone (rate limited per order and per client)", tag: 'orders', params: orderParams, headers: [orderHeader], query: s.tokenQuery, success: { status: 201, description: '`{ phone, expiresAt }`: where the code went and until when it works.' }, problems: [401, 404, 409, 429] },
     async ({ params }) => {
       const request = await shop.orders.requestConfirmationCode(params.orderId)
       return { phone: maskPhone(request.phone), expiresAt: request.expiresAt }
@@ -324,7 +384,7 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
     codeRequestLimits,
   )
   t.add(
-    { method: 'post', path: '/orders/:orderId/confirm', operationId: 'confirmByCode', summary: 'Confirms the order with the SMS code (rate limited per order and per client)', tag: 'orders', params: orderParams, headers: [orderHeader], query: s.tokenQuery, body: s.codeBody, success: { status: 200, description: '`{ ok: true, order }`, or `{ ok: false, reason, attemptsLeft }`.' }, problems: [404, 409, 429] },
+    { method: 'post', path: '/orders/:orderId/confirm', operationId: 'confirmByCode', summary: 'Confirms the order with the SMS code (rate limited per order and per client)', tag: 'orders', params: orderParams, headers: [orderHeader], query: s.tokenQuery, body: s.codeBody, success: { status: 200, description: '`{ ok: true, order }`, or `{ ok: false, reason, attemptsLeft }`.' }, problems: [401, 404, 409, 429] },
     async ({ params, body }) => {
       const result = await shop.orders.confirmByCode(params.orderId, body.code)
       return result.ok ? { ok: true, order: customerOrder(result.order) } : result

@@ -1,6 +1,6 @@
 import { createCommerce, type Commerce, type CommerceConfig } from '@ordo/core'
 import { cloudpayments } from '@ordo/payment-cloudpayments'
-import { recordingSmsGateway, startCloudPaymentsFake, testClock, type CloudPaymentsFake, type RecordingSmsGateway } from '@ordo/testing'
+import { recordingSmsGateway, startCloudPaymentsFake, testClock, type CloudPaymentsFake, type RecordingSmsGateway, type TestClock } from '@ordo/testing'
 import { Hono } from 'hono'
 import { adminRoutes, apiKeyAuth, apiKeys, httpPlugin, storefrontRoutes, webhookRoutes, type StorefrontRouteOptions } from '../src/index.js'
 
@@ -12,6 +12,8 @@ export interface HttpShop {
   app: Hono
   sms: RecordingSmsGateway
   payments: CloudPaymentsFake
+  /** The engine's clock, which the storefront's order tokens read too. */
+  clock: TestClock
   close(): Promise<void>
 }
 
@@ -23,10 +25,11 @@ export interface HttpShop {
 export async function httpShop(storage: CommerceConfig['storage'], options: { storefront?: Partial<StorefrontRouteOptions>; maxBodyBytes?: number } = {}): Promise<HttpShop> {
   const payments = await startCloudPaymentsFake({ publicId: 'pk_http', apiSecret: 'http_secret' })
   const sms = recordingSmsGateway()
+  const clock = testClock('2026-03-10T09:00:00Z')
   const shop = await createCommerce({
     storage,
     currency: 'RUB',
-    clock: testClock('2026-03-10T09:00:00Z'),
+    clock,
     notify: { sms },
     payments: {
       providers: [cloudpayments({ publicId: payments.publicId, apiSecret: payments.apiSecret, baseUrl: payments.url })],
@@ -66,7 +69,7 @@ export async function httpShop(storage: CommerceConfig['storage'], options: { st
   const clientIp = (c: { req: { header(name: string): string | undefined } }) => c.req.header('x-test-ip') ?? '127.0.0.1'
   const common = { clientIp, ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) }
   const app = new Hono()
-  app.route('/store', storefrontRoutes(shop, { orderTokenSecret: SECRET, ...common, ...options.storefront }))
+  app.route('/store', storefrontRoutes(shop, { orderTokenSecret: SECRET, clock, ...common, ...options.storefront }))
   app.route('/admin', adminRoutes(shop, { auth: apiKeyAuth(apiKeys(shop)), ...common }))
   app.route('/webhooks', webhookRoutes(shop, common))
   return {
@@ -74,6 +77,7 @@ export async function httpShop(storage: CommerceConfig['storage'], options: { st
     app,
     sms,
     payments,
+    clock,
     async close() {
       await shop.close()
       await payments.close()

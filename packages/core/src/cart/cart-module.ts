@@ -111,7 +111,7 @@ const channelSchema = z
     referrer: z.string().max(MAX_TEXT).nullable().optional(),
   })
   .optional()
-const createSchema = z
+export const createSchema = z
   .strictObject({
     customerId: id.nullable().optional(),
     customerGroups: z.array(z.string().min(1).max(100)).max(50).optional(),
@@ -124,18 +124,19 @@ const createSchema = z
 const lineRef = z
   .strictObject({ lineId: id.optional(), sku: sku.optional() })
   .refine((v) => (v.lineId === undefined) !== (v.sku === undefined), 'pass exactly one of lineId or sku')
-const contactSchema = z.strictObject({
+export const contactSchema = z.strictObject({
   name: z.string().trim().max(255).nullable().optional(),
   phone: z.string().trim().max(40).nullable().optional(),
   email: z.email().max(255).nullable().optional(),
 })
-const couponSchema = z.string().trim().min(1).max(64)
-const addItemSchema = z.strictObject({ sku, quantity })
-const setQuantitySchema = z.strictObject({ lineId: id.optional(), sku: sku.optional(), quantity })
+export const couponSchema = z.string().trim().min(1).max(64)
+export const addItemSchema = z.strictObject({ sku, quantity })
+export const setQuantitySchema = z.strictObject({ lineId: id.optional(), sku: sku.optional(), quantity })
 const setCustomerSchema = z.strictObject({ customerId: id, customerGroups: z.array(z.string().min(1).max(100)).max(50).optional() })
-const setPaymentSchema = z.strictObject({ method: z.string().trim().min(1).max(50).nullable() })
-const notesSchema = z.string().max(MAX_TEXT).nullable()
-const setDeliverySchema = z.strictObject({
+export const setPaymentSchema = z.strictObject({ method: z.string().trim().min(1).max(50).nullable() })
+export const notesSchema = z.string().max(MAX_TEXT).nullable()
+export const redeemPointsSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
+export const setDeliverySchema = z.strictObject({
   optionId: z.string().trim().min(1).max(200),
   destination: z.strictObject({
     country: z.string().length(2).optional(),
@@ -554,7 +555,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     },
 
     async redeemPoints(cartId, points) {
-      const wanted = parseInput('carts.redeemPoints', z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), points)
+      const wanted = parseInput('carts.redeemPoints', redeemPointsSchema, points)
       return change(
         'carts.redeemPoints',
         cartId,

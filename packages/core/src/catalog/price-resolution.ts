@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz'
-import { format } from 'date-fns'
+import { lightFormat } from 'date-fns/lightFormat'
 import { OrdoError } from '../errors.js'
 import type { CurrencyCode } from '../money/currency.js'
 import { formatMoney } from '../money/money.js'
@@ -142,7 +142,7 @@ function formatAmount(amount: number, currency: CurrencyCode): string {
 /** An instant as `yyyy-MM-dd HH:mm <zone>` in the list's zone (UTC when it has none). */
 export function formatInstant(ms: number, timeZone: string | null): string {
   const zone = timeZone ?? 'UTC'
-  return `${format(new TZDate(ms, zone), 'yyyy-MM-dd HH:mm')} ${zone}`
+  return `${lightFormat(new TZDate(ms, zone), 'yyyy-MM-dd HH:mm')} ${zone}`
 }
 
 /** Whether `zone` is an IANA time zone this runtime knows. */

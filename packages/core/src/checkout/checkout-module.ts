@@ -69,7 +69,8 @@ interface CheckoutDeps {
   loyalty: Pick<LoyaltyInternal, 'redeemed' | 'hold'>
 }
 
-const optionsSchema = z.strictObject({
+const cartIdSchema = z.string().min(1).max(64)
+export const optionsSchema = z.strictObject({
   idempotencyKey: z.string().trim().min(8, 'use a random key of at least 8 characters (e.g. a UUID)').max(191),
   acceptPriceChanges: z.boolean().optional(),
 })
@@ -95,7 +96,7 @@ export function createCheckoutModule(runtime: Runtime, deps: CheckoutDeps): { ap
   }
 
   async function placeOrder(cartIdInput: string, input: PlaceOrderOptions): Promise<Order> {
-    const cartId = parseInput('checkout.placeOrder', z.string().min(1).max(64), cartIdInput)
+    const cartId = parseInput('checkout.placeOrder', cartIdSchema, cartIdInput)
     const options = parseInput('checkout.placeOrder', optionsSchema, input)
     const key = options.idempotencyKey
     // A retry finds its cart converted (or its key taken) inside the transaction and gets the first order back

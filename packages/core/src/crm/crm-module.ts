@@ -114,7 +114,7 @@ interface CrmDeps {
 const idSchema = z.string().trim().min(1).max(64)
 const actorSchema = z.string().trim().min(1).max(191)
 const instant = z.date().refine((d) => !Number.isNaN(d.getTime()), 'not a valid date')
-const logCallSchema = z.strictObject({
+export const logCallSchema = z.strictObject({
   customerId: idSchema,
   orderId: idSchema.optional(),
   direction: z.enum(CALL_DIRECTIONS),
@@ -125,7 +125,7 @@ const logCallSchema = z.strictObject({
   recordingUrl: z.url({ protocol: /^https?$/ }).max(1000).optional(),
   note: z.string().max(10_000).optional(),
 })
-const noteSchema = z.strictObject({ customerId: idSchema, body: z.string().trim().min(1).max(10_000), author: actorSchema.optional(), orderId: idSchema.optional() })
+export const noteSchema = z.strictObject({ customerId: idSchema, body: z.string().trim().min(1).max(10_000), author: actorSchema.optional(), orderId: idSchema.optional() })
 const taskSchema = z.strictObject({ customerId: idSchema, title: z.string().trim().min(1).max(500), dueAt: instant, assignee: idSchema.optional(), orderId: idSchema.optional() })
 const tasksFilterSchema = z
   .strictObject({

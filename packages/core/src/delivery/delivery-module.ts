@@ -5,7 +5,6 @@ import type { Address } from '../cart/cart-types.js'
 import type { CatalogInternal } from '../catalog/catalog-module.js'
 import { OrdoError } from '../errors.js'
 import { adaptersFromPlugins } from '../plugin/adapter-plugin.js'
-import { lineShare } from '../money/index.js'
 import type { ReservedAllocation } from '../inventory/inventory-types.js'
 import type { JobDefinition } from '../jobs/job-types.js'
 import type { Order } from '../order/order-types.js'
@@ -35,6 +34,7 @@ import {
 } from './delivery-types.js'
 import { matchZone, ownCourierPrice, ownCourierServices, slotsFrom } from './own-courier.js'
 import { buildParcels, whyNotFits } from './parcel.js'
+import { valuePieces } from './shipment-value.js'
 
 export { deliveryMigrations, type DeliveryTables } from './delivery-schema.js'
 
@@ -105,7 +105,8 @@ interface DeliveryDeps {
 }
 
 const MINUTE = 60_000
-const destinationSchema = z.strictObject({
+const cartIdSchema = z.string().min(1).max(64)
+export const destinationSchema = z.strictObject({
   country: z.string().length(2).optional(),
   city: z.string().trim().min(1).max(191),
   postalCode: z.string().trim().min(1).max(20).optional(),
@@ -114,7 +115,7 @@ const destinationSchema = z.strictObject({
   lat: z.number().min(-90).max(90).optional(),
   lon: z.number().min(-180).max(180).optional(),
 })
-const quoteOptionsSchema = z
+export const quoteOptionsSchema = z
   .strictObject({
     sort: z.enum(['cheapest', 'fastest']).optional(),
     methodTypes: z.array(z.enum(['courier_door', 'showroom_pickup', 'pickup_point', 'parcel_locker', 'post'])).optional(),
@@ -410,7 +411,7 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
 
   const api: DeliveryApi = {
     async quote(cartIdInput, destinationInput, optionsInput) {
-      const cartId = parseInput('delivery.quote', z.string().min(1).max(64), cartIdInput)
+      const cartId = parseInput('delivery.quote', cartIdSchema, cartIdInput)
       const destination = parseInput('delivery.quote', destinationSchema, destinationInput) as DeliveryDestination
       const options = parseInput('delivery.quote', quoteOptionsSchema, optionsInput) ?? {}
       const row = await runtime.db.selectFrom('ordo_cart').selectAll().where('id', '=', cartId).executeTakeFirst()
@@ -598,17 +599,26 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
       }
       const unallocated = orderLines.filter((l) => (remaining.get(l.id) ?? 0) > 0).map((l) => ({ line: l, quantity: remaining.get(l.id)! }))
       if (unallocated.length > 0) {
-        if (plans[0]) plans[0].lines.push(...unallocated)
-        else plans.push({ locationId: null, lines: unallocated })
+        if (plans[0]) {
+          // A line part of which the first shipment already carries stays one shipment line.
+          for (const piece of unallocated) {
+            const same = plans[0].lines.find((p) => p.line.id === piece.line.id)
+            if (same) same.quantity += piece.quantity
+            else plans[0].lines.push(piece)
+          }
+        } else plans.push({ locationId: null, lines: unallocated })
       }
       // Warehouses first, so the delivery charge (and a payment method fee) rides with the shop's own parcel.
       plans.sort((a, b) => Number(locations.get(a.locationId ?? '')?.type === 'supplier') - Number(locations.get(b.locationId ?? '')?.type === 'supplier'))
 
+      // A line split over shipments is valued over all its parts at once, so the parts add up to its total.
+      // Each part keeps its value: COD, registration at the carrier and outcomes at the door all read it.
+      const pieceValue = valuePieces(plans.flatMap((plan) => plan.lines))
+
       const shipments: ShipmentTable[] = []
       for (const [index, plan] of plans.entries()) {
         const location = plan.locationId ? locations.get(plan.locationId) : undefined
-        // The same per-part value registration sends the carrier (see the note on lineShare about split lines).
-        const goods = plan.lines.reduce((s, { line, quantity }) => s + lineShare(line.total, line.quantity, quantity), 0)
+        const goods = plan.lines.reduce((s, piece) => s + pieceValue.get(piece)!, 0)
         const deliveryPart = index === 0 ? order.totals.deliveryTotal + order.totals.paymentFee : 0
         let supplierOrderId: string | null = null
         if (location?.type === 'supplier') {
@@ -667,7 +677,20 @@ export function createDeliveryModule(runtime: Runtime, deps: DeliveryDeps): { ap
         await uow.db.insertInto('ordo_shipment').values(row).execute()
         await uow.db
           .insertInto('ordo_shipment_line')
-          .values(plan.lines.map(({ line, quantity }) => ({ id: newId(), shipment_id: row.id, order_line_id: line.id, variant_id: line.variantId, sku: line.sku, name: line.name, quantity, kept_quantity: null, refused_quantity: null })))
+          .values(
+            plan.lines.map((piece) => ({
+              id: newId(),
+              shipment_id: row.id,
+              order_line_id: piece.line.id,
+              variant_id: piece.line.variantId,
+              sku: piece.line.sku,
+              name: piece.line.name,
+              quantity: piece.quantity,
+              value: pieceValue.get(piece)!,
+              kept_quantity: null,
+              refused_quantity: null,
+            })),
+          )
           .execute()
         uow.emit({ type: 'shipment.created', aggregateId: row.id, data: { shipmentId: row.id, orderId: order.id, number: row.number, carrier: row.carrier, supplierOrderId } })
       }

@@ -1,3 +1,4 @@
+import { lineShare } from '../money/allocate.js'
 import { COLUMN, type OrdoMigration } from '../storage/migration.js'
 
 /** A shipment of an order (outbound) or the goods coming back (return). */
@@ -51,6 +52,11 @@ export interface ShipmentLineTable {
   sku: string
   name: string
   quantity: number
+  /**
+   * What these units are worth, minor units: the order line's total allocated
+   * over all its parts at planning, so the parts add up to the line total.
+   */
+  value: number
   kept_quantity: number | null
   refused_quantity: number | null
 }
@@ -215,6 +221,32 @@ export const deliveryMigrations: readonly OrdoMigration[] = [
         .addPrimaryKeyConstraint('ordo_pickup_point_pk', ['carrier', 'point_id'])
         .execute()
       await db.schema.createIndex('ordo_pickup_point_city_idx').on('ordo_pickup_point').columns(['city_key', 'carrier']).execute()
+    },
+  },
+  {
+    name: '0020_shipment_line_value',
+    async up({ db }) {
+      await db.schema.alterTable('ordo_shipment_line').addColumn('value', COLUMN.money, (c) => c.notNull().defaultTo(0)).execute()
+      // Lines planned before keep the value they were registered and collected with: their share of the order line.
+      let after = ''
+      for (;;) {
+        const rows: { id: string; quantity: number; line_quantity: number | null; line_total: number | null }[] = await db
+          .selectFrom('ordo_shipment_line as sl')
+          .leftJoin('ordo_order_line as ol', 'ol.id', 'sl.order_line_id')
+          .select(['sl.id as id', 'sl.quantity as quantity', 'ol.quantity as line_quantity', 'ol.total as line_total'])
+          .where('sl.id', '>', after)
+          .orderBy('sl.id')
+          .limit(1000)
+          .execute()
+        if (rows.length === 0) break
+        const byValue = new Map<number, string[]>()
+        for (const r of rows) {
+          const value = r.line_total === null || r.line_quantity === null ? 0 : lineShare(Number(r.line_total), Number(r.line_quantity), Number(r.quantity))
+          if (value !== 0) byValue.set(value, [...(byValue.get(value) ?? []), r.id])
+        }
+        for (const [value, ids] of byValue) await db.updateTable('ordo_shipment_line').set({ value }).where('id', 'in', ids).execute()
+        after = rows[rows.length - 1]!.id
+      }
     },
   },
 ]

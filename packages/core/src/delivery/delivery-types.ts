@@ -174,6 +174,13 @@ export interface ShipmentLine {
   sku: string
   name: string
   quantity: number
+  /**
+   * What these units are worth, minor units: the order line's total allocated
+   * over every shipment that carries part of it, so the parts add up to the
+   * line total. Cash on delivery, the items registered at the carrier and
+   * refusals at the door are valued from it.
+   */
+  value: number
   /** After an outcome: what the customer kept and refused. */
   keptQuantity: number | null
   refusedQuantity: number | null

@@ -13,10 +13,11 @@ import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
 import { newId } from '../storage/ids.js'
 import { runInTransaction, type UnitOfWork } from '../unit-of-work.js'
-import { parseInput } from '../validation.js'
+import { parseInput, webhookRequestSchema } from '../validation.js'
 import { CARRIER_STATUSES, type CarrierStatusUpdate, type Courier, type CourierShipmentItem, type CourierShipmentRef } from './courier.js'
 import { callCourier, type CourierCallSettings } from './courier-client.js'
 import { DEFAULT_ITEM_WEIGHT_GRAMS, packItems } from './parcel.js'
+import { unitPrices } from './shipment-value.js'
 import type {} from './delivery-events.js'
 import type { DeliveryInternal } from './delivery-module.js'
 import { lineShare } from '../money/allocate.js'
@@ -84,7 +85,10 @@ interface ShipmentDeps {
 const id = z.string().min(1).max(64)
 const actor = z.string().trim().min(1).max(191)
 const linesSchema = z.array(z.strictObject({ lineId: id, quantity: z.number().int().nonnegative() })).max(500)
-const outcomeSchema = z.strictObject({
+export const packSchema = z.strictObject({ weightGrams: z.number().int().positive().max(1_000_000).optional(), boxes: z.number().int().positive().max(1000).optional(), actor })
+export const transitionSchema = z.strictObject({ actor, reason: z.string().trim().max(500).optional(), storageUntil: z.date().optional() })
+export const receiveReturnSchema = z.strictObject({ actor, locationId: id.optional() })
+export const outcomeSchema = z.strictObject({
   kept: linesSchema,
   refused: linesSchema,
   reason: z.string().trim().max(500).optional(),
@@ -150,6 +154,7 @@ export function createShipmentModule(
         sku: l.sku,
         name: l.name,
         quantity: Number(l.quantity),
+        value: Number(l.value),
         keptQuantity: l.kept_quantity === null ? null : Number(l.kept_quantity),
         refusedQuantity: l.refused_quantity === null ? null : Number(l.refused_quantity),
       })),
@@ -262,6 +267,7 @@ export function createShipmentModule(
     const order = await deps.orders.get(uow.db, row.order_id)
     if (!order) throw new OrdoError('NOT_FOUND', `No order "${row.order_id}".`, { details: { orderId: row.order_id } })
     const refusedLines: { lineId: string; quantity: number }[] = []
+    const refusedValue = new Map<string, number>()
     let refusedAmount = 0
     let keptUnits = 0
     for (const line of lines) {
@@ -272,7 +278,10 @@ export function createShipmentModule(
       if (refused === 0) continue
       const orderLine = order.lines.find((l) => l.id === line.order_line_id)!
       refusedLines.push({ lineId: orderLine.id, quantity: refused })
-      refusedAmount += lineShare(orderLine.total, orderLine.quantity, refused)
+      // Refused units are valued within this shipment's part of the line, so kept + refused is exactly that part.
+      const value = lineShare(Number(line.value), Number(line.quantity), refused)
+      refusedValue.set(line.id, value)
+      refusedAmount += value
     }
     const transition = keptUnits === 0 ? 'refuse' : refusedLines.length > 0 ? 'deliver_partially' : 'deliver'
     const targetStatus = { refuse: 'refused', deliver_partially: 'partially_delivered', deliver: 'delivered' }[transition]
@@ -287,7 +296,7 @@ export function createShipmentModule(
     let refundDue = 0
     let operationIds: string[] = []
     if (Number(row.cod_amount) === 0 && refusedLines.length > 0) {
-      const plan = await deps.payments.planLineRefund(uow, order, { lines: refusedLines, reason: input.reason ?? 'refused at delivery', key: `outcome:${row.id}`, actor: input.actor })
+      const plan = await deps.payments.planLineRefund(uow, order, { lines: refusedLines, amount: refusedAmount, reason: input.reason ?? 'refused at delivery', key: `outcome:${row.id}`, actor: input.actor, purpose: 'refused_goods' })
       refundDue = plan.amount
       operationIds = plan.operationIds
     }
@@ -325,15 +334,23 @@ export function createShipmentModule(
         .values(
           lines
             .filter((l) => (input.refused.get(l.order_line_id) ?? 0) > 0)
-            .map((l) => ({ id: newId(), shipment_id: returnId!, order_line_id: l.order_line_id, variant_id: l.variant_id, sku: l.sku, name: l.name, quantity: input.refused.get(l.order_line_id)!, kept_quantity: null, refused_quantity: null })),
+            .map((l) => ({
+              id: newId(),
+              shipment_id: returnId!,
+              order_line_id: l.order_line_id,
+              variant_id: l.variant_id,
+              sku: l.sku,
+              name: l.name,
+              quantity: input.refused.get(l.order_line_id)!,
+              value: refusedValue.get(l.id)!,
+              kept_quantity: null,
+              refused_quantity: null,
+            })),
         )
         .execute()
       saved = await save(uow, saved, { related_shipment_id: returnId })
     }
-    const keptAmount = lines.reduce((s, l) => {
-      const orderLine = order.lines.find((o) => o.id === l.order_line_id)!
-      return s + lineShare(orderLine.total, orderLine.quantity, Number(l.quantity)) 
-    }, 0) - refusedAmount
+    const keptAmount = lines.reduce((s, l) => s + Number(l.value), 0) - refusedAmount
     uow.emit({ type: 'shipment.outcome_recorded', aggregateId: row.id, data: { shipmentId: row.id, orderId: order.id, keptAmount, refusedAmount, codAmount, refundDue, returnShipmentId: returnId } })
     await syncOrder(uow, order.id)
     return { result: { refusedAmount, codAmount, refundDue, returnId }, operationIds, row: saved }
@@ -516,7 +533,7 @@ export function createShipmentModule(
 
     async pack(shipmentId, input) {
       const sid = parseInput('shipments.pack', id, shipmentId)
-      const data = parseInput('shipments.pack', z.strictObject({ weightGrams: z.number().int().positive().max(1_000_000).optional(), boxes: z.number().int().positive().max(1000).optional(), actor }), input)
+      const data = parseInput('shipments.pack', packSchema, input)
       return runInTransaction(runtime, async (uow) => {
         const { row, lines } = await load(uow.db, sid)
         const saved = await move(uow, row, 'pack', { actor: data.actor }, { weight_grams: data.weightGrams ?? row.weight_grams, boxes: data.boxes ?? row.boxes ?? 1 })
@@ -557,8 +574,8 @@ export function createShipmentModule(
 
     async transition(shipmentId, name, options) {
       const sid = parseInput('shipments.transition', id, shipmentId)
-      const transition = parseInput('shipments.transition', z.string().min(1).max(64), name)
-      const data = parseInput('shipments.transition', z.strictObject({ actor, reason: z.string().trim().max(500).optional(), storageUntil: z.date().optional() }), options)
+      const transition = parseInput('shipments.transition', id, name)
+      const data = parseInput('shipments.transition', transitionSchema, options)
       if (transition === 'deliver_partially' || transition === 'refuse' || transition === 'receive_return' || transition === 'register' || transition === 'pack') {
         const use = { deliver_partially: 'recordOutcome', refuse: 'recordOutcome', receive_return: 'receiveReturn', register: 'register', pack: 'pack' }[transition]
         throw new OrdoError('VALIDATION', `Invalid input to shipments.transition: "${transition}" records more than a status; use shipments.${use}().`, {
@@ -646,7 +663,7 @@ export function createShipmentModule(
 
     async receiveReturn(shipmentId, options) {
       const sid = parseInput('shipments.receiveReturn', id, shipmentId)
-      const data = parseInput('shipments.receiveReturn', z.strictObject({ actor, locationId: id.optional() }), options)
+      const data = parseInput('shipments.receiveReturn', receiveReturnSchema, options)
       return runInTransaction(runtime, async (uow) => {
         const { row, lines } = await load(uow.db, sid)
         if (row.direction !== 'return') {
@@ -657,7 +674,7 @@ export function createShipmentModule(
     },
 
     async applyUpdates(carrier, updates, options) {
-      const name = parseInput('shipments.applyUpdates', z.string().min(1).max(64), carrier)
+      const name = parseInput('shipments.applyUpdates', id, carrier)
       const list = parseInput('shipments.applyUpdates', updateSchema, updates) as CarrierStatusUpdate[]
       return apply(name, list, options?.source ?? 'carrier')
     },
@@ -705,12 +722,8 @@ export function createShipmentModule(
     },
 
     async handleWebhook(carrier, request) {
-      const name = parseInput('shipments.handleWebhook', z.string().min(1).max(64), carrier)
-      const req = parseInput(
-        'shipments.handleWebhook',
-        z.looseObject({ headers: z.record(z.string(), z.string().optional()), rawBody: z.string().max(1_000_000), remoteAddress: z.string().nullable().optional() }),
-        request,
-      ) as WebhookRequest
+      const name = parseInput('shipments.handleWebhook', id, carrier)
+      const req = parseInput('shipments.handleWebhook', webhookRequestSchema, request) as WebhookRequest
       const courier = deps.delivery.courier(name)
       if (!courier) throw new OrdoError('NOT_FOUND', `No courier "${name}" is configured.`, { details: { carrier: name } })
       const parsed = await courier.parseWebhook(req)
@@ -777,17 +790,9 @@ export function createShipmentModule(
     const totalWeight = Number(row.weight_grams ?? 0)
     for (const line of lines) {
       const orderLine = order.lines.find((o) => o.id === line.order_line_id)!
-      const qty = Number(line.quantity)
-      const value = lineShare(orderLine.total, orderLine.quantity, qty)
-      const unit = Math.floor(value / qty)
-      const rest = value - unit * qty
       const base = { sku: line.sku, name: line.name, vatRate: orderLine.vatRate, weightGrams: orderLine.weightGrams ?? DEFAULT_ITEM_WEIGHT_GRAMS }
-      // Units priced to the kopeck: a remainder rides on one unit of its own.
-      if (rest === 0) items.push({ ...base, quantity: qty, unitPrice: unit, codPerUnit: cod ? unit : 0 })
-      else {
-        if (qty > 1) items.push({ ...base, quantity: qty - 1, unitPrice: unit, codPerUnit: cod ? unit : 0 })
-        items.push({ ...base, quantity: 1, unitPrice: unit + rest, codPerUnit: cod ? unit + rest : 0 })
-      }
+      // The value stored at planning, priced to the kopeck: the items add up to the shipment's goods, as its COD amount does.
+      for (const { quantity, unitPrice } of unitPrices(Number(line.value), Number(line.quantity))) items.push({ ...base, quantity, unitPrice, codPerUnit: cod ? unitPrice : 0 })
     }
     const choice = (order.delivery ?? {}) as { destination?: { city: string; postalCode?: string; country?: string } }
     const address = row.address === null ? null : (JSON.parse(row.address) as { country: string; city: string; postalCode?: string; street?: string; house?: string; apartment?: string; comment?: string })

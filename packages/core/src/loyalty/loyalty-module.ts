@@ -123,7 +123,7 @@ interface LoyaltyDeps {
 }
 
 const customerSchema = z.string().min(1).max(64)
-const adjustSchema = z.strictObject({
+export const adjustSchema = z.strictObject({
   points: z.number().int().refine((n) => n !== 0, 'must not be 0').refine((n) => Math.abs(n) <= 1_000_000_000, 'at most 1 000 000 000'),
   reason: z.string().trim().min(1).max(500),
   externalId: z.string().trim().min(1).max(120),

@@ -116,8 +116,33 @@ export interface OrderApi {
   board(): Promise<OrderBoard>
   /** Takes a transition of the order machine (a button in the back office). */
   transition(orderId: string, transition: string, options: TransitionOrderOptions): Promise<Order>
-  /** The transitions that apply to the order's status now, each allowed or refused by the guards. */
+  /**
+   * The transitions that apply to the order's status now, each allowed or refused by the guards:
+   * one button each in the back office. The same as {@link OrderApi.allowedTransitionsMany} for one id.
+   *
+   * @throws OrdoError `NOT_FOUND` when there is no order with this id.
+   */
   allowedTransitions(orderId: string): Promise<AvailableTransition[]>
+  /**
+   * {@link OrderApi.allowedTransitions} for many orders at once (a board's columns): the orders and
+   * their lines are read in one query per table whatever the number of ids, then the order machine's
+   * guards (those of plugins and config included) run for each order exactly as for one. Keyed by
+   * order id, in the order the ids were given; a repeated id appears once; no ids, an empty map.
+   * Like the single form it only asks the machine: plugins' `transition` hooks run when a
+   * transition is taken, not here.
+   *
+   * @throws OrdoError `NOT_FOUND` when any id names no order (`details.orderIds` lists every unknown
+   * one, `details.orderId` the first): a board passes ids it has just listed, so a missing one is a
+   * mistake to surface, not a button to leave out. `VALIDATION` for more than 500 ids.
+   *
+   * @example
+   * ```ts
+   * const { items } = await shop.orders.list({ group: 'approval', limit: 20 })
+   * const buttons = await shop.orders.allowedTransitionsMany(items.map((o) => o.id))
+   * for (const order of items) render(order, buttons.get(order.id)!)
+   * ```
+   */
+  allowedTransitionsMany(orderIds: readonly string[]): Promise<Map<string, AvailableTransition[]>>
   /** Confirms the order (a manager's call, an SMS code, or `auto` for prepaid orders when `orders.autoConfirmPrepaid` is on). */
   confirm(orderId: string, options: ConfirmOrderOptions): Promise<Order>
   /** Sends a short numeric code to the order's phone (after commit, through the SMS gateway); only its hash is stored. */
@@ -218,10 +243,17 @@ const actor = z.string().trim().min(1).max(191)
 const expectedVersion = z.number().int().min(1).optional()
 const commandBase = { actor, expectedVersion }
 const skuSchema = z.string().trim().min(1).max(100)
-const assignManagerSchema = z.strictObject({ ...commandBase, managerId: z.string().trim().min(1).max(64).nullable() })
-const changeQuantitySchema = z.strictObject({ ...commandBase, lineId: idSchema, quantity: z.number().int().min(1) })
-const removeLineSchema = z.strictObject({ ...commandBase, lineId: idSchema })
-const addLineSchema = z.strictObject({ ...commandBase, sku: skuSchema, quantity: z.number().int().min(1) })
+const transitionNameSchema = z.string().min(1).max(100)
+export const assignManagerSchema = z.strictObject({ ...commandBase, managerId: z.string().trim().min(1).max(64).nullable() })
+export const changeQuantitySchema = z.strictObject({ ...commandBase, lineId: idSchema, quantity: z.number().int().min(1) })
+export const removeLineSchema = z.strictObject({ ...commandBase, lineId: idSchema })
+export const addLineSchema = z.strictObject({ ...commandBase, sku: skuSchema, quantity: z.number().int().min(1) })
+export const transitionSchema = z.strictObject({ ...commandBase, reason: z.string().trim().min(1).max(191).optional(), note: z.string().max(MAX_TEXT).optional() })
+export const confirmSchema = z.strictObject({ ...commandBase, channel: z.enum(CONFIRMATION_CHANNELS), note: z.string().max(MAX_TEXT).optional() })
+export const cancelSchema = z.strictObject({ ...commandBase, reason: z.string().trim().min(1).max(100), note: z.string().max(MAX_TEXT).optional() })
+export const logCallSchema = z.strictObject({ manager: z.string().trim().min(1).max(191), outcome: z.enum(CALL_OUTCOMES), note: z.string().max(MAX_TEXT).optional(), actor: actor.optional() })
+export const substituteVariantSchema = z.strictObject({ ...commandBase, lineId: idSchema, sku: skuSchema, quantity: z.number().int().min(1).optional() })
+export const confirmationCodeSchema = z.string().trim().regex(/^\d{4,8}$/, 'expected the 4–8 digit code from the SMS')
 const changeAddressSchema = z.strictObject({ ...commandBase, address: addressSchema })
 
 const ORDER_OWNER = 'order'
@@ -229,6 +261,8 @@ const MAX_AUTO_STEPS = 10
 /** The group whose statuses mean the goods reached the customer (`order.completed`). */
 const COMPLETE_GROUP = 'complete'
 const EXPIRY_BATCH = 100
+/** The most ids `orders.allowedTransitionsMany` takes at once: a few board columns, well inside every database's parameter limit. */
+const MAX_TRANSITIONS_BATCH = 500
 
 /** Creates the order module on the engine's runtime. Its machine must already be registered as `order`. */
 export function createOrderModule(
@@ -261,6 +295,33 @@ export function createOrderModule(
     checkVersion(row, options.expectedVersion)
     const lines = (await loadLines(db, [row.id])).get(row.id) ?? []
     return { row, lines }
+  }
+
+  /**
+   * The transitions each order's status offers, allowed or refused by the guards: one query for the
+   * orders and one for their lines, whatever the number of ids; the machine is read once, so every
+   * order is judged by the same one. `NOT_FOUND` when any id names no order.
+   */
+  async function transitionsOf(db: Kysely<Database>, orderIds: readonly string[]): Promise<Map<string, AvailableTransition[]>> {
+    const ids = [...new Set(orderIds)]
+    const result = new Map<string, AvailableTransition[]>()
+    if (ids.length === 0) return result
+    const rows = await db.selectFrom('ordo_order').selectAll().where('id', 'in', ids).execute()
+    const byId = new Map(rows.map((row) => [row.id, row]))
+    const missing = ids.filter((id) => !byId.has(id))
+    if (missing.length > 0) {
+      const names = missing.map((id) => `"${id}"`).join(', ')
+      throw new OrdoError('NOT_FOUND', missing.length === 1 ? `No order ${names}.` : `No orders ${names}.`, {
+        details: { orderId: missing[0], orderIds: missing },
+      })
+    }
+    const lines = await loadLines(db, ids)
+    const m = machine()
+    for (const id of ids) {
+      const row = byId.get(id)!
+      result.set(id, availableTransitions(m, row.status, { order: toOrder(m, row, lines.get(id) ?? []) }))
+    }
+    return result
   }
 
   function checkVersion(row: OrderTable, expected: number | undefined): void {
@@ -794,7 +855,6 @@ export function createOrderModule(
 
   // ------------------------------------------------------------------ api
 
-  const transitionSchema = z.strictObject({ ...commandBase, reason: z.string().trim().min(1).max(191).optional(), note: z.string().max(MAX_TEXT).optional() })
   const listSchema = z
     .strictObject({
       status: z.union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).min(1).max(100)]).optional(),
@@ -938,23 +998,26 @@ export function createOrderModule(
 
     async transition(orderId, transition, options) {
       const id = parseInput('orders.transition', idSchema, orderId)
-      const name = parseInput('orders.transition', z.string().min(1).max(100), transition)
+      const name = parseInput('orders.transition', transitionNameSchema, transition)
       const data = parseInput('orders.transition', transitionSchema, options)
       return transitionCommand('orders.transition', id, name, data)
     },
 
     async allowedTransitions(orderId) {
       const id = parseInput('orders.allowedTransitions', idSchema, orderId)
-      const { row, lines } = await loadOrder(runtime.db, id)
-      const m = machine()
-      return availableTransitions(m, row.status, { order: toOrder(m, row, lines) })
+      return (await transitionsOf(runtime.db, [id])).get(id)!
+    },
+
+    async allowedTransitionsMany(orderIds) {
+      const ids = parseInput('orders.allowedTransitionsMany', z.array(idSchema).max(MAX_TRANSITIONS_BATCH), orderIds)
+      return transitionsOf(runtime.db, ids)
     },
 
     async confirm(orderId, options) {
       const id = parseInput('orders.confirm', idSchema, orderId)
       const data = parseInput(
         'orders.confirm',
-        z.strictObject({ ...commandBase, channel: z.enum(CONFIRMATION_CHANNELS), note: z.string().max(MAX_TEXT).optional() }),
+        confirmSchema,
         options,
       )
       if (data.channel === 'auto' && settings.autoConfirmPrepaid !== true) {
@@ -1004,7 +1067,7 @@ export function createOrderModule(
 
     async confirmByCode(orderId, code) {
       const id = parseInput('orders.confirmByCode', idSchema, orderId)
-      const given = parseInput('orders.confirmByCode', z.string().trim().regex(/^\d{4,8}$/, 'expected the 4–8 digit code from the SMS'), code)
+      const given = parseInput('orders.confirmByCode', confirmationCodeSchema, code)
       return runInTransaction(runtime, async (uow): Promise<ConfirmByCodeResult> => {
         const { row, lines } = await loadOrder(uow.db, id)
         const stored = await uow.db.selectFrom('ordo_order_confirmation_code').selectAll().where('order_id', '=', row.id).executeTakeFirst()
@@ -1036,7 +1099,7 @@ export function createOrderModule(
       const id = parseInput('orders.logCall', idSchema, orderId)
       const data = parseInput(
         'orders.logCall',
-        z.strictObject({ manager: z.string().trim().min(1).max(191), outcome: z.enum(CALL_OUTCOMES), note: z.string().max(MAX_TEXT).optional(), actor: actor.optional() }),
+        logCallSchema,
         input,
       )
       return runInTransaction(runtime, async (uow) => {
@@ -1081,7 +1144,7 @@ export function createOrderModule(
       const id = parseInput('orders.cancel', idSchema, orderId)
       const data = parseInput(
         'orders.cancel',
-        z.strictObject({ ...commandBase, reason: z.string().trim().min(1).max(100), note: z.string().max(MAX_TEXT).optional() }),
+        cancelSchema,
         options,
       )
       const reasons = machine().transitions[ORDER_TRANSITIONS.cancel]?.reasons
@@ -1151,7 +1214,7 @@ export function createOrderModule(
       const id = parseInput('orders.substituteVariant', idSchema, orderId)
       const data = parseInput(
         'orders.substituteVariant',
-        z.strictObject({ ...commandBase, lineId: idSchema, sku: skuSchema, quantity: z.number().int().min(1).optional() }),
+        substituteVariantSchema,
         input,
       )
       return edit(id, data, ORDER_CAPABILITIES.editLines, 'changing lines', 'variant_substituted', async (uow, row, current) => {

@@ -13,7 +13,7 @@ export { BANK_STATEMENT_MISMATCH_REASONS } from './payment-invoice.js'
 export type { BankInvoice, BankInvoiceLine, BankStatementMismatch, BankStatementMismatchReason, BankStatementResult, BankStatementRow, IssueInvoiceInput } from './payment-invoice.js'
 export { isValidTaxId } from './payment-requisites.js'
 export type { InvoiceBuyer, SellerRequisites } from './payment-requisites.js'
-export { ORDER_PAYMENT_STATUSES, PAYMENT_METHOD_TYPES, PAYMENT_STATUSES, PAY_ON_RECEIPT_METHOD_TYPES, PROVIDER_METHOD_TYPES } from './payment-types.js'
+export { ORDER_PAYMENT_STATUSES, PAYMENT_METHOD_TYPES, PAYMENT_STATUSES, PAY_ON_RECEIPT_METHOD_TYPES, PROVIDER_METHOD_TYPES, REFUND_PURPOSES } from './payment-types.js'
 export type {
   BuildReceiptOptions,
   CapturePaymentInput,
@@ -30,6 +30,7 @@ export type {
   ReconcileResult,
   RecordCashInput,
   RefundPaymentInput,
+  RefundPurpose,
   RemittanceMismatch,
   RemittanceResult,
   RemittanceRow,

@@ -1,4 +1,5 @@
 import type { StateChangedData } from '../events/domain-events.js'
+import type { RefundPurpose } from './payment-types.js'
 
 declare module '../events/domain-events.js' {
   interface DomainEventMap {
@@ -8,8 +9,8 @@ declare module '../events/domain-events.js' {
     'payment.created': { paymentId: string; orderId: string; method: string; amount: number; currency: string }
     /** Money was captured (card capture, cash recorded, COD settled); `amount` is this capture's. */
     'payment.captured': { paymentId: string; orderId: string; amount: number; captured: number; currency: string }
-    /** Money was refunded; `amount` is this refund's. */
-    'payment.refunded': { paymentId: string; orderId: string; amount: number; refunded: number; currency: string; reason: string; cash: boolean }
+    /** Money was refunded; `amount` is this refund's, `purpose` what it gives money back for. */
+    'payment.refunded': { paymentId: string; orderId: string; amount: number; refunded: number; currency: string; reason: string; purpose: RefundPurpose; cash: boolean }
     /** An order's payments now cover its total (captured − refunded ≥ total). */
     'order.paid': { orderId: string; total: number; captured: number; currency: string }
     /** A bank invoice was issued to a legal entity for what an order owes. */

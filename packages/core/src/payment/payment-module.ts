@@ -12,7 +12,7 @@ import type { Database } from '../storage/database.js'
 import { newId } from '../storage/ids.js'
 import { affected, insertIgnoringConflicts } from '../storage/sql-helpers.js'
 import { runInTransaction, type UnitOfWork } from '../unit-of-work.js'
-import { parseInput } from '../validation.js'
+import { parseInput, webhookRequestSchema } from '../validation.js'
 import './payment-events.js'
 import { applyFacts, deriveOrderPaymentState, PAYMENT_MACHINE, type PaymentFacts } from './payment-machine.js'
 import { callProvider, type ProviderCallSettings } from './payment-provider-client.js'
@@ -23,6 +23,7 @@ import type { PaymentOperationTable, PaymentTable } from './payment-schema.js'
 import {
   PAY_ON_RECEIPT_METHOD_TYPES,
   PROVIDER_METHOD_TYPES,
+  REFUND_PURPOSES,
   type CapturePaymentInput,
   type OrderPayments,
   type OrderPaymentState,
@@ -35,6 +36,7 @@ import {
   type ReconcileResult,
   type RecordCashInput,
   type RefundPaymentInput,
+  type RefundPurpose,
   type RemittanceResult,
   type RemittanceRow,
   type StartPaymentInput,
@@ -126,9 +128,16 @@ export interface PaymentInternal {
    * Plans the refund of prepaid lines the customer did not keep, in the caller's
    * unit of work: provider refunds are stored as pending operations (run them
    * with `runOperations` after the commit; `reconcile` resumes them after a
-   * crash). Returns the amount planned; 0 when nothing was captured.
+   * crash). Returns the amount planned; 0 when nothing was captured. `amount`:
+   * what the lines are worth when they were valued elsewhere (units of a
+   * shipment's part of a line); by default their share of the order lines.
+   * `purpose`: stored on each refund, for reports; @default 'refused_goods'
    */
-  planLineRefund(uow: UnitOfWork, order: Order, input: { lines: { lineId: string; quantity: number }[]; reason: string; key: string; actor: string }): Promise<{ amount: number; operationIds: string[] }>
+  planLineRefund(
+    uow: UnitOfWork,
+    order: Order,
+    input: { lines: { lineId: string; quantity: number }[]; amount?: number; reason: string; key: string; actor: string; purpose?: RefundPurpose },
+  ): Promise<{ amount: number; operationIds: string[] }>
   /** Runs stored pending operations (refunds planned by `planLineRefund`) against their providers. */
   runOperations(operationIds: string[]): Promise<void>
 }
@@ -149,8 +158,28 @@ const amountSchema = z.number().int('expected whole minor units (kopecks)').posi
 const actorSchema = z.string().trim().min(1).max(191)
 const currencySchema = z.string().refine(isCurrencyCode, 'expected an ISO 4217 code such as RUB')
 const voidSchema = z.strictObject({ actor: actorSchema.optional() })
-const captureSchema = z.strictObject({ amount: amountSchema.optional(), idempotencyKey: keySchema, currency: currencySchema.optional() })
+export const captureSchema = z.strictObject({ amount: amountSchema.optional(), idempotencyKey: keySchema, currency: currencySchema.optional() })
 const linesSchema = z.array(z.strictObject({ lineId: idSchema, quantity: z.number().int().positive() })).min(1).max(500)
+export const startSchema = z.strictObject({
+  method: z.string().trim().min(1).max(64),
+  returnUrl: z.url().max(2000).optional(),
+  idempotencyKey: keySchema,
+  amount: amountSchema.optional(),
+  currency: currencySchema.optional(),
+  trackingNumber: z.string().trim().min(1).max(64).optional(),
+})
+export const refundSchema = z
+  .strictObject({
+    amount: amountSchema.optional(),
+    lines: linesSchema.optional(),
+    reason: z.string().trim().min(1).max(500),
+    purpose: z.enum(REFUND_PURPOSES).optional(),
+    idempotencyKey: keySchema,
+    actor: actorSchema.optional(),
+    currency: currencySchema.optional(),
+  })
+  .refine((d) => d.amount === undefined || d.lines === undefined, { message: 'give an amount or lines, not both', path: ['amount'] })
+export const recordCashSchema = z.strictObject({ amount: amountSchema, actor: actorSchema, method: z.string().trim().min(1).max(64).optional(), idempotencyKey: keySchema.optional(), currency: currencySchema.optional() })
 
 /** Creates the payment module: registers the `payment` machine and returns the API, the internal calls, its jobs and its durable event handlers (which the engine registers). */
 export function createPaymentModule(
@@ -264,7 +293,15 @@ export function createPaymentModule(
     uow: UnitOfWork,
     row: PaymentTable,
     facts: PaymentFacts,
-    options: { actor: string; patch?: Partial<PaymentTable>; refundReason?: string; cash?: boolean; operationId?: string | null; receiptLines?: { lineId: string; quantity: number }[] },
+    options: {
+      actor: string
+      patch?: Partial<PaymentTable>
+      refundReason?: string
+      refundPurpose?: RefundPurpose | null
+      cash?: boolean
+      operationId?: string | null
+      receiptLines?: { lineId: string; quantity: number }[]
+    },
   ): Promise<PaymentTable> {
     const current = { status: row.status as PaymentStatus, amount: Number(row.amount), captured: Number(row.captured), refunded: Number(row.refunded) }
     const { next, transition } = applyFacts(machine(), current, facts)
@@ -294,7 +331,7 @@ export function createPaymentModule(
       uow.emit({
         type: 'payment.refunded',
         aggregateId: row.id,
-        data: { paymentId: row.id, orderId: row.order_id, amount, refunded: next.refunded, currency: row.currency, reason: options.refundReason ?? 'provider', cash: options.cash ?? false },
+        data: { paymentId: row.id, orderId: row.order_id, amount, refunded: next.refunded, currency: row.currency, reason: options.refundReason ?? 'provider', purpose: options.refundPurpose ?? 'other', cash: options.cash ?? false },
       })
       const receipt = buildReceipt(order, { kind: 'refund', amount, paymentMode: mode, ...(options.receiptLines ? { lines: options.receiptLines } : {}) })
       await storeReceipt(uow, saved, receipt, mode, options.operationId ?? null)
@@ -498,6 +535,7 @@ export function createPaymentModule(
             return applyToPayment(uow, fresh, { providerStatus: null, captured: 0, refunded: Number(fresh.refunded) + amount }, {
               actor: op.actor,
               refundReason: op.reason ?? 'refund',
+              refundPurpose: op.purpose,
               operationId: op.id,
               ...(lines ? { receiptLines: lines } : {}),
             })
@@ -529,7 +567,7 @@ export function createPaymentModule(
   async function addOperation(
     uow: UnitOfWork,
     row: PaymentTable,
-    op: { kind: string; amount: number; idempotencyKey: string | null; actor: string; reason?: string | null; lines?: unknown; status?: 'pending' | 'succeeded' },
+    op: { kind: string; amount: number; idempotencyKey: string | null; actor: string; reason?: string | null; purpose?: RefundPurpose; lines?: unknown; status?: 'pending' | 'succeeded' },
   ): Promise<PaymentOperationTable> {
     const id = newId()
     const record: PaymentOperationTable = {
@@ -543,6 +581,8 @@ export function createPaymentModule(
       provider_ref: null,
       lines: op.lines === undefined ? null : JSON.stringify(op.lines),
       reason: op.reason ?? null,
+      // Every refund says what it is for (reports read it); other kinds carry none.
+      purpose: op.kind === 'refund' ? (op.purpose ?? 'other') : null,
       actor: op.actor,
       error: null,
       created_at: uow.now.getTime(),
@@ -695,14 +735,7 @@ export function createPaymentModule(
       const orderId = parseInput('payments.start', idSchema, orderIdInput)
       const data = parseInput(
         'payments.start',
-        z.strictObject({
-          method: z.string().trim().min(1).max(64),
-          returnUrl: z.url().max(2000).optional(),
-          idempotencyKey: keySchema,
-          amount: amountSchema.optional(),
-          currency: currencySchema.optional(),
-          trackingNumber: z.string().trim().min(1).max(64).optional(),
-        }),
+        startSchema,
         input,
       )
       const method = methodsByCode.get(data.method)
@@ -838,21 +871,13 @@ export function createPaymentModule(
       const paymentId = parseInput('payments.refund', idSchema, paymentIdInput)
       const data = parseInput(
         'payments.refund',
-        z
-          .strictObject({
-            amount: amountSchema.optional(),
-            lines: linesSchema.optional(),
-            reason: z.string().trim().min(1).max(500),
-            idempotencyKey: keySchema,
-            actor: actorSchema.optional(),
-            currency: currencySchema.optional(),
-          })
-          .refine((d) => d.amount === undefined || d.lines === undefined, { message: 'give an amount or lines, not both', path: ['amount'] }),
+        refundSchema,
         input,
       )
       const replay = await replayOperation(data.idempotencyKey, paymentId, 'payments.refund')
       if (replay) return replay
       const actor = data.actor ?? 'system'
+      const purpose = data.purpose ?? 'other'
       const result = await runInTransaction(runtime, async (uow) => {
         const row = await loadPayment(uow.db, paymentId)
         checkCurrency(data.currency, row.currency, 'payments.refund')
@@ -873,10 +898,11 @@ export function createPaymentModule(
               details: { command: 'payments.refund', issues: [{ path: 'actor', message: 'required for a cash refund' }] },
             })
           }
-          const op = await addOperation(uow, row, { kind: 'refund', amount, idempotencyKey: data.idempotencyKey, actor, reason: data.reason, lines: data.lines, status: 'succeeded' })
+          const op = await addOperation(uow, row, { kind: 'refund', amount, idempotencyKey: data.idempotencyKey, actor, reason: data.reason, purpose, lines: data.lines, status: 'succeeded' })
           const saved = await applyToPayment(uow, row, { providerStatus: null, captured: 0, refunded: Number(row.refunded) + amount }, {
             actor,
             refundReason: data.reason,
+            refundPurpose: purpose,
             cash: true,
             operationId: op.id,
             ...(data.lines ? { receiptLines: data.lines } : {}),
@@ -889,7 +915,7 @@ export function createPaymentModule(
           })
         }
         await savePayment(uow, row, {})
-        return { saved: row, op: await addOperation(uow, row, { kind: 'refund', amount, idempotencyKey: data.idempotencyKey, actor, reason: data.reason, lines: data.lines }) }
+        return { saved: row, op: await addOperation(uow, row, { kind: 'refund', amount, idempotencyKey: data.idempotencyKey, actor, reason: data.reason, purpose, lines: data.lines }) }
       })
       if (!result.op) return toPayment(result.saved)
       return toPayment(await runOperation(result.op))
@@ -899,7 +925,7 @@ export function createPaymentModule(
       const orderId = parseInput('payments.recordCash', idSchema, orderIdInput)
       const data = parseInput(
         'payments.recordCash',
-        z.strictObject({ amount: amountSchema, actor: actorSchema, method: z.string().trim().min(1).max(64).optional(), idempotencyKey: keySchema.optional(), currency: currencySchema.optional() }),
+        recordCashSchema,
         input,
       )
       if (data.idempotencyKey) {
@@ -932,12 +958,8 @@ export function createPaymentModule(
     },
 
     async handleWebhook(providerIdInput, request) {
-      const providerId = parseInput('payments.handleWebhook', z.string().min(1).max(64), providerIdInput)
-      const req = parseInput(
-        'payments.handleWebhook',
-        z.looseObject({ headers: z.record(z.string(), z.string().optional()), rawBody: z.string().max(1_000_000), remoteAddress: z.string().nullable().optional() }),
-        request,
-      ) as WebhookRequest
+      const providerId = parseInput('payments.handleWebhook', idSchema, providerIdInput)
+      const req = parseInput('payments.handleWebhook', webhookRequestSchema, request) as WebhookRequest
       const provider = providers.get(providerId)
       if (!provider) throw new OrdoError('NOT_FOUND', `No payment provider "${providerId}" is configured.`, { details: { provider: providerId } })
       const parsed = await provider.parseWebhook(req)
@@ -1150,7 +1172,7 @@ export function createPaymentModule(
       await finishOperation(uow, op.id, 'succeeded')
       operationId = op.id
     } else {
-      const added = await addOperation(uow, row, { kind: 'refund', amount, idempotencyKey: null, actor: `provider:${row.provider_id}`, reason: 'refunded at the provider', status: 'succeeded' })
+      const added = await addOperation(uow, row, { kind: 'refund', amount, idempotencyKey: null, actor: `provider:${row.provider_id}`, reason: 'refunded at the provider', purpose: 'other', status: 'succeeded' })
       await uow.db.updateTable('ordo_payment_operation').set({ provider_ref: refund.providerRefundId }).where('id', '=', added.id).execute()
       operationId = added.id
     }
@@ -1158,6 +1180,7 @@ export function createPaymentModule(
     return applyToPayment(uow, row, { providerStatus: null, captured: 0, refunded: Number(row.refunded) + amount }, {
       actor: `provider:${row.provider_id}`,
       refundReason: op?.reason ?? 'refunded at the provider',
+      refundPurpose: op?.purpose ?? 'other',
       operationId,
       ...(lines ? { receiptLines: lines } : {}),
     })
@@ -1194,7 +1217,7 @@ export function createPaymentModule(
     },
 
     async planLineRefund(uow, order, input) {
-      const wanted = buildReceipt(order, { kind: 'refund', lines: input.lines, paymentMode: 'full_payment' }).total
+      const wanted = buildReceipt(order, { kind: 'refund', lines: input.lines, paymentMode: 'full_payment', ...(input.amount === undefined ? {} : { amount: input.amount }) }).total
       const rows = await uow.db.selectFrom('ordo_payment').selectAll().where('order_id', '=', order.id).where('status', 'in', [...REFUNDABLE]).orderBy('created_at').orderBy('id').execute()
       let left = wanted
       const operationIds: string[] = []
@@ -1211,7 +1234,7 @@ export function createPaymentModule(
           continue
         }
         await savePayment(uow, row, {})
-        const op = await addOperation(uow, row, { kind: 'refund', amount, idempotencyKey: opKey, actor: input.actor, reason: input.reason, lines })
+        const op = await addOperation(uow, row, { kind: 'refund', amount, idempotencyKey: opKey, actor: input.actor, reason: input.reason, purpose: input.purpose ?? 'refused_goods', lines })
         operationIds.push(op.id)
         left -= amount
       }

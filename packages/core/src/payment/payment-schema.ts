@@ -1,5 +1,7 @@
+import { sql } from 'kysely'
 import type { OrdoMigration } from '../storage/migration.js'
 import { COLUMN } from '../storage/migration.js'
+import type { RefundPurpose } from './payment-types.js'
 
 /** One payment of an order: a method, its provider's payment, the machine's status and the money it moved. */
 export interface PaymentTable {
@@ -51,6 +53,8 @@ export interface PaymentOperationTable {
   /** Refund by lines: JSON `[{ lineId, quantity }]`. */
   lines: string | null
   reason: string | null
+  /** What a refund gives money back for; null for other kinds. */
+  purpose: RefundPurpose | null
   actor: string
   error: string | null
   created_at: number
@@ -277,6 +281,14 @@ export const paymentMigrations: readonly OrdoMigration[] = [
         .addColumn('imported_at', COLUMN.time, (c) => c.notNull())
         .execute()
       await db.schema.createIndex('ordo_payment_bank_transfer_invoice_idx').on('ordo_payment_bank_transfer').columns(['invoice_id']).execute()
+    },
+  },
+  {
+    name: '0021_payment_operation_purpose',
+    async up({ db }) {
+      await db.schema.alterTable('ordo_payment_operation').addColumn('purpose', 'varchar(32)').execute()
+      // Until now a delivery outcome's refund was told apart only by its key (`outcome:<shipment>:<payment>`).
+      await sql`UPDATE ordo_payment_operation SET purpose = CASE WHEN idempotency_key LIKE 'outcome:%' THEN 'refused_goods' ELSE 'other' END WHERE kind = 'refund'`.execute(db)
     },
   },
 ]

@@ -181,11 +181,36 @@ export interface CapturePaymentInput {
   currency?: CurrencyCode
 }
 
+/**
+ * What a refund gives money back for, stored with each refund:
+ * - `refused_goods` — goods the customer refused at the door or the pickup
+ *   point (try-on, partial buyout). Their value is already in the order's
+ *   refused total, so reports do not take such a refund off revenue again.
+ *   A shipment outcome plans these itself; give it to `payments.refund` only
+ *   for refused goods paid offline (the order shows `refund_due`).
+ * - `return` — goods sent back after the customer kept them.
+ * - `cancellation` — money of an order that was cancelled.
+ * - `other` — anything else (a goodwill refund, a price correction, a refund
+ *   made in the provider's back office).
+ */
+export const REFUND_PURPOSES = ['refused_goods', 'return', 'cancellation', 'other'] as const
+/** One of {@link REFUND_PURPOSES}. */
+export type RefundPurpose = (typeof REFUND_PURPOSES)[number]
+
 /** Input of `shop.payments.refund()`: an amount, or lines (allocated from the order's breakdown), never both. */
 export interface RefundPaymentInput {
   amount?: number
   lines?: { lineId: string; quantity: number }[]
   reason: string
+  /**
+   * What the refund is for; reports read it (see {@link REFUND_PURPOSES}).
+   * @default 'other'
+   * @example
+   * ```ts
+   * await shop.payments.refund(paymentId, { amount: 1500_00, reason: 'jacket returned', purpose: 'return', idempotencyKey })
+   * ```
+   */
+  purpose?: RefundPurpose
   idempotencyKey: string
   /** Who refunds; required for cash refunds (COD, pickup). @default 'system' */
   actor?: string

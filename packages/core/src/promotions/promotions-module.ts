@@ -119,6 +119,7 @@ export interface PromotionsInternal {
   moveCustomerUsage(uow: UnitOfWork, fromCustomerId: string, toCustomerId: string): Promise<number>
 }
 
+const orderIdSchema = z.string().min(1).max(64)
 const usageSchema = z.strictObject({
   orderId: z.string().min(1).max(64),
   customerKey: z.string().max(191).nullable(),
@@ -136,7 +137,7 @@ export function createPromotionsModule(runtime: Runtime): { api: PromotionsApi; 
     loadForPricing: async (db, options) => loadPromotionsForPricing(db, options, runtime.revisions),
     checkCoupon: async (db, code, options) => checkCouponCode(db, code.trim().toUpperCase(), options),
     recordUsage: async (uow, usage) => recordUsage(runtime.storage.capabilities, uow, parseInput('promotions.recordUsage', usageSchema, usage)),
-    releaseUsage: async (uow, orderId) => releaseUsage(runtime.storage.capabilities, uow, parseInput('promotions.releaseUsage', z.string().min(1).max(64), orderId)),
+    releaseUsage: async (uow, orderId) => releaseUsage(runtime.storage.capabilities, uow, parseInput('promotions.releaseUsage', orderIdSchema, orderId)),
     async moveCustomerUsage(uow, fromCustomerId, toCustomerId) {
       const result = await uow.db.updateTable('ordo_promotion_usage').set({ customer_key: toCustomerId }).where('customer_key', '=', fromCustomerId).executeTakeFirst()
       return Number(result.numUpdatedRows)

@@ -1,6 +1,9 @@
 import { TZDate } from '@date-fns/tz'
-import { addDays, addMonths, addWeeks } from 'date-fns'
+import { addDays } from 'date-fns/addDays'
+import { addMonths } from 'date-fns/addMonths'
+import { addWeeks } from 'date-fns/addWeeks'
 import { sql, type RawBuilder } from 'kysely'
+import type { RefundPurpose } from '../payment/index.js'
 import type { Runtime } from '../runtime.js'
 import { parseInput, validationError } from '../validation.js'
 import { bucketLabels, bucketStart, reportPeriodSchema, type ReportGrouping, type ReportPeriod } from './report-period.js'
@@ -8,8 +11,8 @@ import type { ReportPeriodInfo } from './reports-types.js'
 
 /** The order machine's group whose statuses mean the sale did not happen (cancelled, returned). */
 const CANCEL_GROUP = 'cancel'
-/** Refund operations a delivery outcome starts for refused goods carry this key prefix (their money is in `refused_total`). */
-const OUTCOME_REFUND_KEY = 'outcome:%'
+/** The purpose of refunds for goods refused at delivery: their money is the order's `refused_total` already. */
+const REFUSED_GOODS: RefundPurpose = 'refused_goods'
 /** A period cut into more buckets than this is refused: the SQL that buckets rows would grow past sense. */
 export const MAX_BUCKETS = 1_000
 
@@ -86,20 +89,20 @@ export function periodOrderIds(period: ReportPeriod): RawBuilder<unknown> {
 }
 
 /**
- * A derived table of refunds per order of the period, other than those a
- * delivery outcome made for refused goods (their money is the order's
- * `refused_total` already): Σ payments' `refunded` − Σ succeeded outcome
- * refund operations. Columns `order_id`, `refunded`.
+ * A derived table of refunds per order of the period, other than those for
+ * goods refused at delivery (their money is the order's `refused_total`
+ * already): Σ payments' `refunded` − Σ succeeded refund operations whose
+ * purpose is `refused_goods`. Columns `order_id`, `refunded`.
  */
 export function otherRefunds(period: ReportPeriod): RawBuilder<unknown> {
   const ids = periodOrderIds(period)
   return sql`(
-    SELECT pr.order_id AS order_id, pr.refunded - COALESCE(po.outcome_refunded, 0) AS refunded
+    SELECT pr.order_id AS order_id, pr.refunded - COALESCE(po.refused_refunded, 0) AS refunded
     FROM (SELECT p.order_id AS order_id, SUM(p.refunded) AS refunded FROM ordo_payment p WHERE p.order_id IN (${ids}) GROUP BY p.order_id) pr
     LEFT JOIN (
-      SELECT p2.order_id AS order_id, SUM(op.amount) AS outcome_refunded
+      SELECT p2.order_id AS order_id, SUM(op.amount) AS refused_refunded
       FROM ordo_payment_operation op JOIN ordo_payment p2 ON p2.id = op.payment_id
-      WHERE op.kind = 'refund' AND op.status = 'succeeded' AND op.idempotency_key LIKE ${OUTCOME_REFUND_KEY} AND p2.order_id IN (${ids})
+      WHERE op.kind = 'refund' AND op.status = 'succeeded' AND op.purpose = ${REFUSED_GOODS} AND p2.order_id IN (${ids})
       GROUP BY p2.order_id
     ) po ON po.order_id = pr.order_id
   )`
