@@ -7,6 +7,7 @@ import { defineConfig } from 'tsup'
 
 interface PackageJson {
   name: string
+  exports?: Record<string, string | { source?: string }>
   dependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
   optionalDependencies?: Record<string, string>
@@ -27,8 +28,13 @@ const external: (string | RegExp)[] = [
   /^@ordo\//,
 ]
 
+// One entry per subpath of the exports map, read from its `source` condition
+// (`.` → src/index.ts, `./statements` → src/statements.ts …); each is built to
+// dist/<name>.js|.cjs|.d.ts, which is what the map's other conditions name.
+const entry = Object.values(pkg.exports ?? {}).flatMap((target) => (typeof target === 'object' && target.source ? [target.source] : []))
+
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: entry.length > 0 ? entry : ['src/index.ts'],
   format: ['esm', 'cjs'],
   target: 'node20',
   platform: 'node',

@@ -791,6 +791,42 @@ export async function lanes(from: number, count: number, concurrency: number, fn
 }
 
 /**
+ * The Ordo side of {@link compareFlows}: the flows run in this process
+ * ({@link localFlows}) or in a process of their own (checkout.flow.sqlite).
+ */
+export interface OrdoFlows {
+  /** Flows `0..count-1` one after another, every statement logged: their order ids, statements per step (totals) and per table (per order). */
+  warm(count: number): Promise<{ orderIds: string[]; stepStatements: StepTotals; breakdown: Record<string, number> }>
+  /** Flows `from..from+count-1`, `concurrency` at a time, ms per step added to `stepMs`: the wall time, each flow's ms and the statements sent. */
+  round(from: number, count: number, tag: string, concurrency: number, stepMs: StepTotals): Promise<{ ms: number; samples: number[]; statements: number }>
+}
+
+/** {@link OrdoFlows} on `shop` in this process, counting statements with `counter`. */
+export function localFlows(shop: Commerce, provider: BenchProvider, counter: StatementCounter): OrdoFlows {
+  return {
+    async warm(count) {
+      const stepStatements = new StepTotals()
+      const orderIds: string[] = []
+      counter.reset()
+      counter.logging = true
+      try {
+        for (let i = 0; i < count; i++) orderIds.push(await runFlow(shop, provider, i, 'warm', counter, stepStatements))
+      } finally {
+        counter.logging = false
+      }
+      const breakdown = statementBreakdown(counter.log, count)
+      counter.reset()
+      return { orderIds, stepStatements, breakdown }
+    },
+    async round(from, count, tag, concurrency, stepMs) {
+      counter.reset()
+      const { ms, samples } = await lanes(from, count, concurrency, (i) => runFlow(shop, provider, i, tag, counter, stepMs))
+      return { ms, samples, statements: counter.count }
+    },
+  }
+}
+
+/**
  * Runs `warmup` flows one after another on each side (Ordo's statements
  * logged: per-step and per-table counts), builds the baseline's context from
  * the first order Ordo placed (read through `openReader`, a raw connection to
@@ -798,10 +834,9 @@ export async function lanes(from: number, count: number, concurrency: number, fn
  * `orders` flows in all per side, `concurrency` shoppers at a time.
  */
 export async function compareFlows(options: {
-  shop: Commerce
-  /** The provider the shop's card method goes through (the baseline calls it too). */
+  ordo: OrdoFlows
+  /** The provider the baseline's card payments go through (another instance of the shop's bench provider). */
   provider: BenchProvider
-  counter: StatementCounter
   baselineDb: RawDb
   openReader: () => RawDb
   locationId: string
@@ -811,17 +846,10 @@ export async function compareFlows(options: {
   concurrency: number
   log: (line: string) => void
 }): Promise<FlowComparison> {
-  const { shop, provider, counter, baselineDb, orders, warmup, rounds, concurrency } = options
+  const { ordo: side, provider, baselineDb, orders, warmup, rounds, concurrency } = options
 
   // Warm-up, sequential: exact statements per step.
-  const stepStatements = new StepTotals()
-  const warmOrderIds: string[] = []
-  counter.reset()
-  counter.logging = true
-  for (let i = 0; i < warmup; i++) warmOrderIds.push(await runFlow(shop, provider, i, 'warm', counter, stepStatements))
-  counter.logging = false
-  const breakdown = statementBreakdown(counter.log, warmup)
-  counter.reset()
+  const { orderIds: warmOrderIds, stepStatements, breakdown } = await side.warm(warmup)
   const reader = options.openReader()
   let ctx: RawFlowContext
   try {
@@ -840,9 +868,7 @@ export async function compareFlows(options: {
   for (let round = 1; round <= rounds; round++) {
     const count = round < rounds ? Math.ceil(orders / rounds) : orders - done
     const from = warmup + done
-    counter.reset()
-    const ordo = await lanes(from, count, concurrency, (i) => runFlow(shop, provider, i, `r${round}`, counter, stepMs))
-    const ordoStatements = counter.count
+    const ordo = await side.round(from, count, `r${round}`, concurrency, stepMs)
     baselineDb.statements = 0
     const base = await lanes(from, count, concurrency, (i) => rawFlow(baselineDb, ctx, i))
     done += count
@@ -850,7 +876,7 @@ export async function compareFlows(options: {
     baseSamples.push(...base.samples)
     sum.ordoMs += ordo.ms
     sum.baseMs += base.ms
-    sum.ordoStatements += ordoStatements
+    sum.ordoStatements += ordo.statements
     sum.baseStatements += baselineDb.statements
     options.log(`  round ${round}: ordo ${Math.round(perSecond(count, ordo.ms))} orders/s, baseline ${Math.round(perSecond(count, base.ms))} orders/s`)
   }

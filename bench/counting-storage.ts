@@ -1,14 +1,13 @@
 // A StorageDialect wrapper that counts the SQL statements an engine sends.
 //
-// `countingStorage(storage)` returns a storage whose Kysely dialect's driver
-// hands out connections with a counting `executeQuery`. Every statement goes
-// through there — including BEGIN / COMMIT / ROLLBACK, which Kysely's drivers
-// run as `connection.executeQuery(CompiledQuery.raw('begin'))` on the
-// connection we hand them — so `counter.count` is the number of round trips
-// to the database. With `counter.logging = true` it also keeps the SQL text of
-// each statement, for a breakdown by table (`statementBreakdown`).
+// `countingStorage(storage)` counts through `interceptStatements` (from
+// `@ordo/testing/statements`, which loads no test runner), which sees every
+// statement — BEGIN / COMMIT / ROLLBACK included — so `counter.count` is the
+// number of round trips to the database. With `counter.logging = true` it
+// also keeps the SQL text of each statement, for a breakdown by table
+// (`statementBreakdown`).
 import type { StorageDialect } from '@ordo/core'
-import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely'
+import { interceptStatements } from '@ordo/testing/statements'
 
 /** What the wrapper counted since the last `reset()`. */
 export interface StatementCounter {
@@ -37,78 +36,18 @@ export function countingStorage(storage: StorageDialect): { storage: StorageDial
       this.durations = []
     },
   }
-  const wrapped: StorageDialect = {
-    ...bindAll(storage),
-    createDialect(): Dialect {
-      const dialect = storage.createDialect()
-      return {
-        createQueryCompiler: () => dialect.createQueryCompiler(),
-        createAdapter: () => dialect.createAdapter(),
-        createIntrospector: (db) => dialect.createIntrospector(db),
-        createDriver: () => countingDriver(dialect.createDriver(), counter),
-      }
-    },
-  }
-  return { storage: wrapped, counter }
-}
-
-/** The storage's own methods bound to it (it is a frozen plain object, but be safe with classes). */
-function bindAll(storage: StorageDialect): StorageDialect {
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(storage)) {
-    const value = (storage as unknown as Record<string, unknown>)[key]
-    out[key] = typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(storage) : value
-  }
-  return out as unknown as StorageDialect
-}
-
-function countingDriver(driver: Driver, counter: StatementCounter): Driver {
-  // The driver's own methods (releaseConnection, rollback's discard mark…) use
-  // private members of *their* connection objects: hand them the inner one
-  // except where a statement is run through it (begin/commit/rollback/savepoints).
-  const inner = new WeakMap<object, DatabaseConnection>()
-  const wrappers = new WeakMap<DatabaseConnection, DatabaseConnection>()
-  const wrap = (connection: DatabaseConnection): DatabaseConnection => {
-    let proxy = wrappers.get(connection)
-    if (!proxy) {
-      proxy = new Proxy(connection, {
-        get(target, key) {
-          if (key === 'executeQuery') {
-            return <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
-              counter.count++
-              if (!counter.logging) return target.executeQuery<R>(query)
-              counter.log.push(query.sql)
-              const at = counter.durations.length
-              counter.durations.push(0)
-              const start = performance.now()
-              return target.executeQuery<R>(query).finally(() => {
-                counter.durations[at] = performance.now() - start
-              })
-            }
-          }
-          const value = Reflect.get(target, key, target) as unknown
-          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
-        },
-      })
-      wrappers.set(connection, proxy)
-      inner.set(proxy, connection)
-    }
-    return proxy
-  }
-  const unwrap = (connection: DatabaseConnection) => inner.get(connection) ?? connection
-  const counting: Driver = {
-    init: () => driver.init(),
-    acquireConnection: async () => wrap(await driver.acquireConnection()),
-    beginTransaction: (connection, settings) => driver.beginTransaction(connection, settings),
-    commitTransaction: (connection) => driver.commitTransaction(connection),
-    rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
-    releaseConnection: (connection) => driver.releaseConnection(unwrap(connection)),
-    destroy: () => driver.destroy(),
-  }
-  if (driver.savepoint) counting.savepoint = (c, name, compile) => driver.savepoint!(c, name, compile)
-  if (driver.rollbackToSavepoint) counting.rollbackToSavepoint = (c, name, compile) => driver.rollbackToSavepoint!(c, name, compile)
-  if (driver.releaseSavepoint) counting.releaseSavepoint = (c, name, compile) => driver.releaseSavepoint!(c, name, compile)
-  return counting
+  const counting = interceptStatements(storage, (query, next) => {
+    counter.count++
+    if (!counter.logging) return next(query)
+    counter.log.push(query.sql)
+    const at = counter.durations.length
+    counter.durations.push(0)
+    const start = performance.now()
+    return next(query).finally(() => {
+      counter.durations[at] = performance.now() - start
+    })
+  })
+  return { storage: counting, counter }
 }
 
 /** Total milliseconds per `<verb> <table>` group of logged statements (divided by `per`), most expensive first. */

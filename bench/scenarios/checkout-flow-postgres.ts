@@ -21,7 +21,7 @@ import { createCommerce } from '@ordo/core'
 import { postgresStorage } from '@ordo/storage-postgres'
 import { countingStorage } from '../counting-storage.js'
 import { benchProvider } from '../bench-payment-provider.js'
-import { PG_URL, compareFlows, flowShopConfig, copyPgSchema, dropPgSchemas, flowExtras, pgSchemaName, positiveInt, rawPostgres, seedShop } from '../checkout-fixture.js'
+import { PG_URL, compareFlows, localFlows, flowShopConfig, copyPgSchema, dropPgSchemas, flowExtras, pgSchemaName, positiveInt, rawPostgres, seedShop } from '../checkout-fixture.js'
 import { defineScenario, figure, log, peakRssMb, perSecond } from '../harness.js'
 
 /** Measured flows (orders) per side; override with ORDO_BENCH_ORDERS. */
@@ -56,9 +56,8 @@ export default defineScenario({
       const baselineDb = rawPostgres(baselineSchema, CONCURRENCY)
       try {
         const result = await compareFlows({
-          shop,
+          ordo: localFlows(shop, provider, counter),
           provider,
-          counter,
           baselineDb,
           openReader: () => rawPostgres(ordoSchema, 1),
           locationId,

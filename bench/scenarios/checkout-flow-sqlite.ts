@@ -8,9 +8,15 @@
 // URL) and payments.handleWebhook (the provider reports the payment captured).
 // Reported: orders/s, p50/p95 ms per whole order, SQL statements per order
 // (BEGIN/COMMIT included; the whole flow, placeOrder alone, per step, per
-// table), ms per step, and the peak RSS of the bench process (run the scenario
-// alone for its own peak; the bench runs under tsx, which compiles the
-// TypeScript sources at load and adds tens of MB over the built package).
+// table), ms per step, and `peakRssMb`: the peak RSS of the process that runs
+// Ordo's side.
+//
+// Ordo's side runs in a process of its own (bench/checkout-flow-child.ts,
+// bundled and started with plain `node`), on the BUILT packages: `@ordo/*`
+// resolve to their `dist`, as in a shop's app, with no TypeScript compiler in
+// the process (tsx alone adds some 30 MB). The scenario refuses to run when a
+// package's dist is missing or older than its sources (`npm run build`).
+// `openRssMb` is that process's RSS with the shop open, before any flow.
 //
 // Baseline: the same flow hand-written with raw better-sqlite3 on a copy of the
 // same seeded file (Ordo's schema): the same commands as one transaction each,
@@ -28,18 +34,45 @@
 // the baseline; the figure uses all measured flows of each side.
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createCommerce } from '@ordo/core'
 import { sqliteStorage } from '@ordo/storage-sqlite'
-import { countingStorage } from '../counting-storage.js'
 import { benchProvider } from '../bench-payment-provider.js'
-import { compareFlows, flowShopConfig, flowExtras, positiveInt, rawSqlite, seedShop } from '../checkout-fixture.js'
-import { defineScenario, figure, log, peakRssMb, perSecond } from '../harness.js'
+import { assertBuilt, bundleBenchEntry, startNodeChild, type NodeChild } from '../built-child.js'
+import { compareFlows, flowShopConfig, flowExtras, positiveInt, rawSqlite, seedShop, StepTotals, type OrdoFlows } from '../checkout-fixture.js'
+import { defineScenario, figure, log, perSecond } from '../harness.js'
 
 /** Measured flows (orders) per side; override with ORDO_BENCH_ORDERS. */
 const ORDERS = positiveInt('ORDO_BENCH_ORDERS', 1500)
 const WARMUP = 150
 const ROUNDS = 3
+
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'checkout-flow-child.ts')
+
+/** Step totals sent by the child as plain records. */
+type Totals = Pick<StepTotals, 'ms' | 'statements'>
+const stepTotals = (from: Totals) => {
+  const totals = new StepTotals()
+  Object.assign(totals.ms, from.ms)
+  Object.assign(totals.statements, from.statements)
+  return totals
+}
+
+/** {@link OrdoFlows} run by the child process. */
+function childFlows(child: NodeChild): OrdoFlows {
+  return {
+    async warm(count) {
+      const warm = await child.request<{ orderIds: string[]; stepStatements: Totals; breakdown: Record<string, number> }>({ type: 'warm', count })
+      return { ...warm, stepStatements: stepTotals(warm.stepStatements) }
+    },
+    async round(from, count, tag, concurrency, stepMs) {
+      const round = await child.request<{ ms: number; samples: number[]; statements: number; stepMs: Totals }>({ type: 'round', from, count, tag, concurrency })
+      for (const [step, ms] of Object.entries(round.stepMs.ms)) stepMs.ms[step as keyof Totals['ms']] += ms
+      return round
+    },
+  }
+}
 
 function copyDb(from: string, to: string): string {
   copyFileSync(from, to)
@@ -50,6 +83,8 @@ function copyDb(from: string, to: string): string {
 export default defineScenario({
   name: 'checkout.flow.sqlite',
   async run() {
+    assertBuilt(['core/dist/index.js', 'storage-sqlite/dist/index.js', 'testing/dist/statements.js'])
+    const childFile = await bundleBenchEntry(CHILD)
     const dir = mkdtempSync(join(tmpdir(), 'ordo-bench-flow-'))
     try {
       const seedFile = join(dir, 'seed.db')
@@ -61,11 +96,13 @@ export default defineScenario({
       const baselineFile = copyDb(seedFile, join(dir, 'baseline.db'))
       log(`  warm-up ${WARMUP} flows each, then ${ROUNDS} rounds alternating, ${ORDERS} flows in all per side`)
 
-      const { storage, counter } = countingStorage(sqliteStorage({ filename: ordoFile }))
-      const shop = await createCommerce(flowShopConfig(storage, provider))
+      const child = await startNodeChild(childFile, { ORDO_BENCH_CHILD: JSON.stringify({ file: ordoFile }) })
       const baselineDb = rawSqlite(baselineFile)
       try {
-        const result = await compareFlows({ shop, provider, counter, baselineDb, openReader: () => rawSqlite(ordoFile), locationId, orders: ORDERS, warmup: WARMUP, rounds: ROUNDS, concurrency: 1, log })
+        const ordo = childFlows(child)
+        const result = await compareFlows({ ordo, provider, baselineDb, openReader: () => rawSqlite(ordoFile), locationId, orders: ORDERS, warmup: WARMUP, rounds: ROUNDS, concurrency: 1, log })
+        const { peakRssMb, heapUsedMb } = await child.request<{ peakRssMb: number; heapUsedMb: number }>({ type: 'stop' })
+        log(`  Ordo's process (node, built packages): ${child.ready.openRssMb} MB with the shop open, peak ${peakRssMb} MB, heap ${heapUsedMb} MB at the end`)
         return [
           figure({
             name: 'checkout.flow.sqlite',
@@ -76,11 +113,13 @@ export default defineScenario({
               "raw better-sqlite3 hand-written flow on Ordo's schema: the same commands as one transaction each, the same rows written (cart, lines, quote, events, delivery/payment choice, order rows, shipment, payment, operation, webhook, receipt), minimal reads, no pricing engine or state machine",
             ...flowExtras(result),
             goal: { ordersPerSec: 1800, statementsPerOrder: 30, peakRssMb: 120 },
-            peakRssMb: peakRssMb(),
+            peakRssMb,
+            openRssMb: child.ready.openRssMb,
+            peakRssOf: "Ordo's side in a process of its own: plain node on the built packages (dist)",
           }),
         ]
       } finally {
-        await shop.close()
+        child.kill()
         await baselineDb.close()
       }
     } finally {

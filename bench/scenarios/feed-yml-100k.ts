@@ -5,7 +5,9 @@
 // Setup: a fresh SQLite file seeded through `shop.catalog.import()` with
 // VARIANTS variants (4 per product, a category in a two-level tree, brand,
 // size and a number attribute with a unit, a barcode, weight, dimensions, a
-// base price, a compare-at price on every third) and stock for a few.
+// base price, a compare-at price on every third) and stock for the first 100
+// — the large catalog of the feed package's 100k test
+// (packages/feed/test/large-catalog.ts).
 //
 // Ordo: `ymlFeed(shop, { pageSize: 1000 })` piped into a writable that
 // counts and drops the bytes — listOffers page by page, availability per
@@ -24,58 +26,22 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { createCommerce, type CatalogImportRow } from '@ordo/core'
+import { createCommerce } from '@ordo/core'
 import { sqliteStorage } from '@ordo/storage-sqlite'
+import { seedLargeCatalog } from '../../packages/feed/test/large-catalog.js'
 import { defineScenario, figure, log, perSecond } from '../harness.js'
 
 /** Variants in the feed; override with ORDO_BENCH_VARIANTS for a quick or a long run. */
 const VARIANTS = Number(process.env.ORDO_BENCH_VARIANTS ?? 100_000)
 if (!Number.isInteger(VARIANTS) || VARIANTS < 1) throw new Error(`ORDO_BENCH_VARIANTS must be a positive integer, got "${process.env.ORDO_BENCH_VARIANTS}"`)
 const ROUNDS = 3
-const SIZES = ['S', 'M', 'L', 'XL'] as const
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'feed-child.ts')
 const run = promisify(execFile)
-
-function* rows(count: number): Generator<CatalogImportRow> {
-  for (let i = 0; i < count; i++) {
-    const p = Math.floor(i / SIZES.length)
-    const size = SIZES[i % SIZES.length]!
-    yield {
-      handle: `product-${p}`,
-      name: `Футболка модель ${p}`,
-      description: 'Хлопковая футболка прямого кроя & с круглым вырезом.',
-      categories: [`category-${p % 20}`],
-      attributes: { brand: `Бренд ${p % 30}`, cotton: 95 },
-      vatRate: 'vat22',
-      paymentSubject: 'commodity',
-      images: [`https://cdn.example/p/${p}.jpg`],
-      sku: `SKU-${p}-${size}`,
-      variantName: size,
-      variantAttributes: { size },
-      barcodes: [String(4_600_000_000_000 + i)],
-      weightGrams: 180 + (i % 40),
-      dimensions: { lengthMm: 300, widthMm: 200, heightMm: 20 },
-      prices: [{ priceList: 'base-RUB', amount: 99_000 + (p % 100) * 1000, ...(i % 3 === 0 ? { compareAt: 150_000 + (p % 100) * 1000 } : {}) }],
-    }
-  }
-}
 
 async function seed(file: string, count: number): Promise<void> {
   const shop = await createCommerce({ storage: sqliteStorage({ filename: file }), currency: 'RUB' })
   try {
-    const roots: string[] = []
-    for (let c = 0; c < 20; c++) {
-      const category = await shop.catalog.createCategory({ slug: `category-${c}`, name: `Категория ${c}`, ...(c >= 5 ? { parentId: roots[c % 5]! } : {}) })
-      if (c < 5) roots.push(category.id)
-    }
-    await shop.catalog.defineAttribute({ code: 'brand', name: 'Бренд', type: 'text' })
-    await shop.catalog.defineAttribute({ code: 'size', name: 'Размер', type: 'option', options: [...SIZES] })
-    await shop.catalog.defineAttribute({ code: 'cotton', name: 'Хлопок', type: 'number', unit: '%' })
-    const result = await shop.catalog.import(rows(count), { batchSize: 2000 })
-    if (result.imported !== count) throw new Error(`import wrote ${result.imported} of ${count} rows; first failure: ${JSON.stringify(result.failed[0])}`)
-    const warehouse = await shop.inventory.createLocation({ code: 'main', name: 'Склад', type: 'warehouse' })
-    const first = await shop.catalog.listOffers({ limit: 100 })
-    for (const offer of first.items) await shop.inventory.receive({ variantId: offer.variantId, locationId: warehouse.id, delta: 5, key: `seed-${offer.sku}` })
+    await seedLargeCatalog(shop, count, { offers: 100, quantity: 5 })
   } finally {
     await shop.close()
   }

@@ -62,9 +62,9 @@ describe('experiment assignment', () => {
 })
 
 describe('two-proportion z-test', () => {
-  test('a textbook example: 140 of 200 against 255 of 340', () => {
+  test('a textbook example: 140 of 200 against 255 of 340', async () => {
     // Pooled p = 395/540 = 0.7314815, SE = 0.03949401, z = (0.75 − 0.70) / SE = 1.266015; two-sided p = 0.2055.
-    const result = twoProportionTest({ trials: 200, successes: 140 }, { trials: 340, successes: 255 })
+    const result = await twoProportionTest({ trials: 200, successes: 140 }, { trials: 340, successes: 255 })
     expect(result.difference).toBeCloseTo(0.05, 12)
     expect(result.z!).toBeCloseTo(1.266015, 5)
     expect(result.pValue!).toBeCloseTo(0.20551, 4)
@@ -73,17 +73,17 @@ describe('two-proportion z-test', () => {
     expect(result.confidenceInterval![1]).toBeCloseTo(0.05 + 1.959964 * 0.0400184, 5)
   })
 
-  test('a clear difference: 200 of 1000 against 260 of 1000 is significant at 1 %', () => {
+  test('a clear difference: 200 of 1000 against 260 of 1000 is significant at 1 %', async () => {
     // Pooled p = 0.23, SE = √(0.23·0.77·0.002) = 0.018820, z = 0.06 / SE = 3.1881, p = 0.00143.
-    const result = twoProportionTest({ trials: 1000, successes: 200 }, { trials: 1000, successes: 260 }, 0.99)
+    const result = await twoProportionTest({ trials: 1000, successes: 200 }, { trials: 1000, successes: 260 }, 0.99)
     expect(result.z!).toBeCloseTo(3.1881, 3)
     expect(result.pValue!).toBeCloseTo(0.00143, 4)
     expect(result.confidenceInterval![0]).toBeGreaterThan(0)
   })
 
-  test('undefined cases: an empty arm, no variance', () => {
-    expect(twoProportionTest({ trials: 0, successes: 0 }, { trials: 10, successes: 1 })).toEqual({ difference: 0, z: null, pValue: null, confidenceInterval: null })
-    expect(twoProportionTest({ trials: 10, successes: 0 }, { trials: 10, successes: 0 })).toMatchObject({ difference: 0, z: null, pValue: null })
+  test('undefined cases: an empty arm, no variance', async () => {
+    expect(await twoProportionTest({ trials: 0, successes: 0 }, { trials: 10, successes: 1 })).toEqual({ difference: 0, z: null, pValue: null, confidenceInterval: null })
+    expect(await twoProportionTest({ trials: 10, successes: 0 }, { trials: 10, successes: 0 })).toMatchObject({ difference: 0, z: null, pValue: null })
   })
 })
 
@@ -140,7 +140,7 @@ describeEachDialect('experiments', ({ database }) => {
         ['control', true, exposures.control, conversions.control],
         ['green', false, exposures.green, conversions.green],
       ])
-      const expected = twoProportionTest(
+      const expected = await twoProportionTest(
         { trials: exposures.control, successes: conversions.control },
         { trials: exposures.green, successes: conversions.green },
       )

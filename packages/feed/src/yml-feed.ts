@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz'
-import { format } from 'date-fns'
+import { format } from 'date-fns/format'
 import { OrdoError, parseInput, type AttributeValue } from '@ordo/core'
 import { z } from 'zod'
 import { compactAmount, centimetres, kilograms, numericCategoryId } from './feed-format.js'

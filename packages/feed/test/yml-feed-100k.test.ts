@@ -8,42 +8,18 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { createCommerce, type CatalogImportRow, type Commerce } from '@ordo/core'
+import { createCommerce, type Commerce } from '@ordo/core'
 import { sqliteStorage } from '@ordo/storage-sqlite'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { ymlFeed } from '../src/index.js'
 import { checkYml } from './format-check.js'
+import { seedLargeCatalog } from './large-catalog.js'
 
 const VARIANTS = 100_000
-const SIZES = ['S', 'M', 'L', 'XL'] as const
 const MB = 1024 * 1024
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
-
-function* rows(count: number): Generator<CatalogImportRow> {
-  for (let i = 0; i < count; i++) {
-    const p = Math.floor(i / SIZES.length)
-    const size = SIZES[i % SIZES.length]!
-    yield {
-      handle: `product-${p}`,
-      name: `Футболка модель ${p}`,
-      description: 'Хлопковая футболка прямого кроя & с круглым вырезом.',
-      categories: [`category-${p % 20}`],
-      attributes: { brand: `Бренд ${p % 30}`, cotton: 95 },
-      vatRate: 'vat22',
-      paymentSubject: 'commodity',
-      images: [`https://cdn.example/p/${p}.jpg`],
-      sku: `SKU-${p}-${size}`,
-      variantName: size,
-      variantAttributes: { size },
-      barcodes: [String(4_600_000_000_000 + i)],
-      weightGrams: 180 + (i % 40),
-      dimensions: { lengthMm: 300, widthMm: 200, heightMm: 20 },
-      prices: [{ priceList: 'base-RUB', amount: 99_000 + (p % 100) * 1000, ...(i % 3 === 0 ? { compareAt: 150_000 + (p % 100) * 1000 } : {}) }],
-    }
-  }
-}
 
 let dir: string
 let shop: Commerce
@@ -51,18 +27,7 @@ let shop: Commerce
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ordo-feed-100k-'))
   shop = await createCommerce({ storage: sqliteStorage({ filename: join(dir, 'shop.db') }), currency: 'RUB' })
-  for (let c = 0; c < 20; c++) {
-    const parent = c < 5 ? undefined : (await shop.catalog.categoryTree()).find((n) => n.slug === `category-${c % 5}`)?.id
-    await shop.catalog.createCategory({ slug: `category-${c}`, name: `Категория ${c}`, ...(parent ? { parentId: parent } : {}) })
-  }
-  await shop.catalog.defineAttribute({ code: 'brand', name: 'Бренд', type: 'text' })
-  await shop.catalog.defineAttribute({ code: 'size', name: 'Размер', type: 'option', options: [...SIZES] })
-  await shop.catalog.defineAttribute({ code: 'cotton', name: 'Хлопок', type: 'number', unit: '%' })
-  const result = await shop.catalog.import(rows(VARIANTS), { batchSize: 2000 })
-  expect(result.imported).toBe(VARIANTS)
-  const warehouse = await shop.inventory.createLocation({ code: 'main', name: 'Склад', type: 'warehouse' })
-  const first = await shop.catalog.listOffers({ limit: 10 })
-  for (const offer of first.items) await shop.inventory.receive({ variantId: offer.variantId, locationId: warehouse.id, delta: 4, key: `seed-${offer.sku}` })
+  await seedLargeCatalog(shop, VARIANTS)
 }, 600_000)
 
 afterAll(async () => {

@@ -1,7 +1,8 @@
 /**
- * Testing tools for Ordo and for plugin authors: a controllable clock and the
+ * Testing tools for Ordo and for plugin authors: a controllable clock, the
  * database matrix fixtures (SQLite, PostgreSQL, MySQL/MariaDB) chosen by
- * `ORDO_TEST_DBS`.
+ * `ORDO_TEST_DBS`, and a storage wrapper that sees (or refuses) every SQL
+ * statement.
  *
  * @module
  */
@@ -17,6 +18,7 @@ export {
   type TestDialect,
 } from './dialects.js'
 export { describeEachDialect, type DialectFixture } from './describe-dialects.js'
+export { interceptStatements, type StatementInterceptor } from './intercept-statements.js'
 export { recordingSmsGateway, type RecordingSmsGateway } from './recording-sms-gateway.js'
 export { describePaymentProviderContract, type PaymentContractSetup, type PaymentFakeControl } from './payment-contract.js'
 export {

@@ -1,5 +1,7 @@
 import { TZDate } from '@date-fns/tz'
-import { addDays, format, getISODay } from 'date-fns'
+import { addDays } from 'date-fns/addDays'
+import { getISODay } from 'date-fns/getISODay'
+import { lightFormat } from 'date-fns/lightFormat'
 import { OrdoError } from '../errors.js'
 
 /**
@@ -100,7 +102,7 @@ export function estimateDeliveryDates(input: DeliveryEstimateInput): DeliveryEst
   const working = workingDayTest(calendar)
 
   const local = localTime(orderedAt, calendar.timeZone)
-  const localDate = format(local, 'yyyy-MM-dd')
+  const localDate = lightFormat(local, 'yyyy-MM-dd')
   const beforeCutoff = local.getHours() * 60 + local.getMinutes() < cutoffMinutes
   const firstHandlingDay = beforeCutoff && working(localDate) ? localDate : stepWorkingDays(localDate, 1, working)
   const shipDate = stepWorkingDays(firstHandlingDay, handlingDays, working)
@@ -141,7 +143,7 @@ export function addWorkingDays(date: string, days: number, calendar: DeliveryCal
 
 /** Shifts a local 'YYYY-MM-DD' date by calendar days. */
 export function shiftDate(date: string, days: number): string {
-  return format(addDays(toUtcDate(checkDate(date, 'date')), days), 'yyyy-MM-dd')
+  return lightFormat(addDays(toUtcDate(checkDate(date, 'date')), days), 'yyyy-MM-dd')
 }
 
 /** The ISO weekday (1 = Monday … 7 = Sunday) of a local 'YYYY-MM-DD' date. */

@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz'
-import { format } from 'date-fns'
+import { lightFormat } from 'date-fns/lightFormat'
 import { sql } from 'kysely'
 import type { Runtime } from '../runtime.js'
 import { ratio, type ReportPeriod } from './report-period.js'
@@ -65,7 +65,7 @@ export async function courierReport(runtime: Runtime, period: ReportPeriod, cale
     if (!group) groups.set(id, (group = { carrier: r.carrier, methodType: r.method_type, acc: empty() }))
     const choice = r.delivery === null ? null : (JSON.parse(r.delivery) as { estimate?: { to?: string }; price?: number; carrierPrice?: number })
     const at = num(r.at)
-    const day = format(new TZDate(num(r.arrived_at), calendarTimeZone), 'yyyy-MM-dd')
+    const day = lightFormat(new TZDate(num(r.arrived_at), calendarTimeZone), 'yyyy-MM-dd')
     const deadline = choice?.estimate?.to
     for (const acc of [group.acc, total]) {
       acc.shipments += 1

@@ -380,13 +380,15 @@ export function createFunnelReports(runtime: Runtime): FunnelReports {
           ${to === null ? sql`` : sql`AND ${sql.ref('e.at')} < ${sql.lit(to)}`}
         GROUP BY e.variant`.execute(db)
       const counts = new Map(result.rows.map((r) => [r.variant, { trials: num(r.exposures), successes: num(r.conversions) }]))
-      const control = counts.get(variants[0]!.key) ?? { trials: 0, successes: 0 }
+      const samples = variants.map((v) => counts.get(v.key) ?? { trials: 0, successes: 0 })
+      const control = samples[0]!
+      const tests = await Promise.all(samples.map((sample, i) => (i === 0 ? null : twoProportionTest(control, sample, confidenceLevel))))
       return {
         key: experimentKey,
         confidenceLevel,
         variants: variants.map((v, i) => {
-          const sample = counts.get(v.key) ?? { trials: 0, successes: 0 }
-          const test = i === 0 ? null : twoProportionTest(control, sample, confidenceLevel)
+          const sample = samples[i]!
+          const test = tests[i]
           return {
             variant: v.key,
             weight: v.weight,

@@ -1,5 +1,11 @@
 import { TZDate } from '@date-fns/tz'
-import { startOfDay, startOfMonth, startOfWeek, addDays, addMonths, addWeeks, format } from 'date-fns'
+import { addDays } from 'date-fns/addDays'
+import { addMonths } from 'date-fns/addMonths'
+import { addWeeks } from 'date-fns/addWeeks'
+import { lightFormat } from 'date-fns/lightFormat'
+import { startOfDay } from 'date-fns/startOfDay'
+import { startOfMonth } from 'date-fns/startOfMonth'
+import { startOfWeek } from 'date-fns/startOfWeek'
 import { z } from 'zod'
 
 /** How a report groups its rows in time. */
@@ -51,7 +57,7 @@ export function instantIn(value: Date | string, timeZone: string): number {
 
 /** The calendar day (`2026-03-01`) an instant falls on in `timeZone`. */
 export function dayIn(at: Date | number, timeZone: string): string {
-  return format(new TZDate(typeof at === 'number' ? at : at.getTime(), timeZone), 'yyyy-MM-dd')
+  return lightFormat(new TZDate(typeof at === 'number' ? at : at.getTime(), timeZone), 'yyyy-MM-dd')
 }
 
 /** The zod schema of {@link ReportPeriodInput}, resolving to a {@link ReportPeriod} (a date alone is midnight in `timeZone`). */
@@ -81,7 +87,7 @@ export function bucketStart(at: number, period: Pick<ReportPeriod, 'timeZone' | 
 /** The label of the bucket an instant falls in: `2026-03-01` for a day or a week (its Monday), `2026-03` for a month. */
 export function bucketLabel(at: number, period: Pick<ReportPeriod, 'timeZone' | 'groupBy'>): string {
   const start = new TZDate(bucketStart(at, period), period.timeZone)
-  return format(start, period.groupBy === 'month' ? 'yyyy-MM' : 'yyyy-MM-dd')
+  return lightFormat(start, period.groupBy === 'month' ? 'yyyy-MM' : 'yyyy-MM-dd')
 }
 
 /** Every bucket label of the period in order, so a report shows empty days as zero rows instead of leaving them out. */
@@ -89,7 +95,7 @@ export function bucketLabels(period: ReportPeriod): string[] {
   const labels: string[] = []
   let at = new TZDate(bucketStart(period.from, period), period.timeZone)
   while (at.getTime() < period.to) {
-    labels.push(format(at, period.groupBy === 'month' ? 'yyyy-MM' : 'yyyy-MM-dd'))
+    labels.push(lightFormat(at, period.groupBy === 'month' ? 'yyyy-MM' : 'yyyy-MM-dd'))
     at = period.groupBy === 'day' ? addDays(at, 1) : period.groupBy === 'week' ? addWeeks(at, 1) : addMonths(at, 1)
   }
   return labels

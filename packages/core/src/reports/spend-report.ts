@@ -1,5 +1,6 @@
 import { TZDate } from '@date-fns/tz'
-import { addDays, format } from 'date-fns'
+import { addDays } from 'date-fns/addDays'
+import { lightFormat } from 'date-fns/lightFormat'
 import { sql } from 'kysely'
 import { z } from 'zod'
 import type { Runtime } from '../runtime.js'
@@ -121,8 +122,8 @@ export async function acquisitionReport(runtime: Runtime, period: ReportPeriod, 
   }
 
   // Calendar days that may start inside the period in its zone, one day of slack each side; filtered exactly below.
-  const firstDay = format(addDays(new TZDate(period.from, period.timeZone), -1), 'yyyy-MM-dd')
-  const lastDay = format(addDays(new TZDate(period.to, period.timeZone), 1), 'yyyy-MM-dd')
+  const firstDay = lightFormat(addDays(new TZDate(period.from, period.timeZone), -1), 'yyyy-MM-dd')
+  const lastDay = lightFormat(addDays(new TZDate(period.to, period.timeZone), 1), 'yyyy-MM-dd')
   const spend = await db
     .selectFrom('ordo_report_spend')
     .select(['source', 'medium', 'campaign', 'spend_date', (eb) => eb.fn.sum<number>('amount').as('amount')])
