@@ -6,7 +6,7 @@
  * plain `node`, an IPC channel and `ORDO_BENCH_CHILD` = `{ "file": "<ordo.db>" }`.
  *
  * Requests `{ id, type, ... }`, each answered `{ id, result }` or `{ id, error }`:
- * - `warm { count }` → {@link OrdoFlows.warm} (step totals as plain records);
+ * - `warm { count, sampled }` → {@link OrdoFlows.warm} (step totals as plain records);
  * - `round { from, count, tag, concurrency }` → {@link OrdoFlows.round} plus
  *   that round's `stepMs`;
  * - `stop` → closes the shop, answers `{ peakRssMb, heapUsedMb }` and exits.
@@ -21,7 +21,7 @@ import { countingStorage } from './counting-storage.js'
 import { peakRssMb } from './harness.js'
 
 type Request =
-  | { id: number; type: 'warm'; count: number }
+  | { id: number; type: 'warm'; count: number; sampled: number }
   | { id: number; type: 'round'; from: number; count: number; tag: string; concurrency: number }
   | { id: number; type: 'stop' }
 
@@ -47,7 +47,7 @@ const flows = localFlows(shop, provider, counter)
 async function handle(request: Request): Promise<unknown> {
   switch (request.type) {
     case 'warm': {
-      const { orderIds, stepStatements, breakdown } = await flows.warm(request.count)
+      const { orderIds, stepStatements, breakdown } = await flows.warm(request.count, request.sampled)
       return { orderIds, stepStatements: totals(stepStatements), breakdown }
     }
     case 'round': {

@@ -26,7 +26,8 @@ import { defineScenario, figure, log, peakRssMb, perSecond } from '../harness.js
 
 /** Measured flows (orders) per side; override with ORDO_BENCH_ORDERS. */
 const ORDERS = positiveInt('ORDO_BENCH_ORDERS', 600)
-const WARMUP = 50
+/** Cart i holds SKUs (7i + 67k) mod 200: 200 flows put every SKU in a cart, so the sample after them sees warm caches. */
+const WARMUP = 250
 const ROUNDS = 3
 /**
  * Shoppers checking out at once in the one process (override with

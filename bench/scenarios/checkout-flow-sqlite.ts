@@ -45,7 +45,8 @@ import { defineScenario, figure, log, perSecond } from '../harness.js'
 
 /** Measured flows (orders) per side; override with ORDO_BENCH_ORDERS. */
 const ORDERS = positiveInt('ORDO_BENCH_ORDERS', 1500)
-const WARMUP = 150
+/** Cart i holds SKUs (7i + 67k) mod 200: 200 flows put every SKU in a cart, so the sample after them sees warm caches. */
+const WARMUP = 250
 const ROUNDS = 3
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'checkout-flow-child.ts')
@@ -62,8 +63,8 @@ const stepTotals = (from: Totals) => {
 /** {@link OrdoFlows} run by the child process. */
 function childFlows(child: NodeChild): OrdoFlows {
   return {
-    async warm(count) {
-      const warm = await child.request<{ orderIds: string[]; stepStatements: Totals; breakdown: Record<string, number> }>({ type: 'warm', count })
+    async warm(count, sampled) {
+      const warm = await child.request<{ orderIds: string[]; stepStatements: Totals; breakdown: Record<string, number> }>({ type: 'warm', count, sampled })
       return { ...warm, stepStatements: stepTotals(warm.stepStatements) }
     },
     async round(from, count, tag, concurrency, stepMs) {
