@@ -40,7 +40,9 @@ const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
 const totals = (t: StepTotals) => ({ ms: t.ms, statements: t.statements })
 
 const provider = benchProvider()
-const { storage, counter } = countingStorage(sqliteStorage({ filename: settings.file }))
+// ORDO_BENCH_SQLITE_PAGE_CACHE_KB sets sqliteStorage's pageCacheKb, to measure a shop tuned for memory.
+const pageCacheKb = process.env.ORDO_BENCH_SQLITE_PAGE_CACHE_KB ? Number(process.env.ORDO_BENCH_SQLITE_PAGE_CACHE_KB) : undefined
+const { storage, counter } = countingStorage(sqliteStorage({ filename: settings.file, ...(pageCacheKb === undefined ? {} : { pageCacheKb }) }))
 const shop = await createCommerce(flowShopConfig(storage, provider))
 const flows = localFlows(shop, provider, counter)
 

@@ -17,6 +17,10 @@
 // the process (tsx alone adds some 30 MB). The scenario refuses to run when a
 // package's dist is missing or older than its sources (`npm run build`).
 // `openRssMb` is that process's RSS with the shop open, before any flow.
+// Most of the growth past it is V8's young generation and SQLite's page cache
+// (16 MB per connection by default); a shop on a small machine trims both:
+// NODE_OPTIONS=--max-semi-space-size=2 ORDO_BENCH_SQLITE_PAGE_CACHE_KB=2048
+// measures that (the child passes the latter as sqliteStorage's pageCacheKb).
 //
 // Baseline: the same flow hand-written with raw better-sqlite3 on a copy of the
 // same seeded file (Ordo's schema): the same commands as one transaction each,

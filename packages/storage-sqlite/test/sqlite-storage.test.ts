@@ -12,6 +12,19 @@ test('pragmas: foreign keys on, synchronous NORMAL', async () => {
   expect(sync.rows[0]!.synchronous).toBe(1)
 })
 
+test('pageCacheKb sets the page cache of every connection; a bad value is refused', async () => {
+  const small = new Kysely<object>({ dialect: sqliteStorage({ filename: ':memory:', pageCacheKb: 2048 }).createDialect() })
+  try {
+    const size = await sql<{ cache_size: number }>`pragma cache_size`.execute(small)
+    expect(size.rows[0]!.cache_size).toBe(-2048)
+  } finally {
+    await small.destroy()
+  }
+  const defaults = await sql<{ cache_size: number }>`pragma cache_size`.execute(db)
+  expect(defaults.rows[0]!.cache_size).not.toBe(-2048)
+  expect(() => sqliteStorage({ filename: ':memory:', pageCacheKb: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', details: { key: 'pageCacheKb' } }))
+})
+
 test('reused prepared statements give correct results, also after a stream left early', async () => {
   await db.schema.createTable('t').addColumn('id', 'integer').execute()
   await db.insertInto('t').values(Array.from({ length: 50 }, (_, i) => ({ id: i }))).execute()
