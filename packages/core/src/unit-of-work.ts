@@ -221,6 +221,7 @@ export async function runInTransaction<T>(runtime: Runtime, fn: (uow: UnitOfWork
       return value
     }),
   )
+  runtime.revisions.committed()
   uow!.committed()
   return result
 }

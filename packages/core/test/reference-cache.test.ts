@@ -6,13 +6,15 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 // memory between commands and checks them against the database's revisions:
 // a change made by this process or another one sharing the database is seen
 // by the next command. Two shops on one database stand for two processes.
-describeEachDialect('reference data cached between commands', ({ database }) => {
+describeEachDialect('reference data cached between commands', ({ database: shopDatabase }) => {
   let storefront: Commerce
   let backOffice: Commerce
   const clock = testClock('2026-03-02T09:00:00Z')
 
+  let database: Awaited<ReturnType<Parameters<Parameters<typeof describeEachDialect>[1]>[0]['database']>>
+
   beforeAll(async () => {
-    const db = await database()
+    const db = (database = await shopDatabase())
     storefront = await createCommerce({ storage: db.storage, currency: 'RUB', clock })
     backOffice = await createCommerce({ storage: db.storage, currency: 'RUB', clock, migrate: false })
     await backOffice.catalog.upsertProduct({
@@ -65,6 +67,20 @@ describeEachDialect('reference data cached between commands', ({ database }) => 
     expect(tee.name).toBe('Футболка базовая — M')
     // The category placement and the new promotion both reached the storefront's next command.
     expect(tee.discountTotal).toBe(19_000)
+  })
+
+  test('a database that lost its revision rows gets them back on the next change, and every process sees the change', async () => {
+    await backOffice.run((uow) => uow.db.deleteFrom('ordo_revision').execute())
+    // A process started now caches what it reads with no revision on record.
+    const restarted = await createCommerce({ storage: database.storage, currency: 'RUB', clock, migrate: false })
+    try {
+      const cart = await restarted.carts.create()
+      expect((await restarted.carts.addItem(cart.id, { sku: 'TEE-M', quantity: 1 })).breakdown.lines[0]!.unitPrice).not.toBe(93_000)
+      await backOffice.catalog.setPrices([{ priceListCode: 'base-RUB', sku: 'TEE-M', amount: 93_000 }])
+      expect((await restarted.carts.setQuantity(cart.id, { sku: 'TEE-M', quantity: 2 })).breakdown.lines[0]).toMatchObject({ unitPrice: 93_000 })
+    } finally {
+      await restarted.close()
+    }
   })
 
   test('an archived variant cannot be added once another process archived it', async () => {

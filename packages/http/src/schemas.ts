@@ -147,7 +147,8 @@ export const captureBody = paymentSchemas.capture
 export const refundBody = z.strictObject(paymentSchemas.refund.shape).omit({ actor: true })
 export const cashBody = paymentSchemas.recordCash.omit({ actor: true })
 
-export const adjustBody = loyaltySchemas.adjust
+// The route appends ` (<actor>)` to the reason (actors are at most 191 characters): the engine's 500 must still hold.
+export const adjustBody = loyaltySchemas.adjust.extend({ reason: z.string().trim().min(1).max(500 - 194) })
 export const statementQuery = z.strictObject({ limit: int(1, 500).optional(), cursor: z.string().max(500).optional() })
 
 export const customerListQuery = z.strictObject({

@@ -1,4 +1,4 @@
-import { OrdoError, type Clock, type Commerce, type Logger, type Order, type OrderHistoryEntry, type OrderLine, type Payment, type Product, type Shipment, type Variant } from '@ordo/core'
+import { OrdoError, toE164, type Clock, type Commerce, type Logger, type Order, type OrderHistoryEntry, type OrderLine, type Payment, type Product, type Shipment, type Variant } from '@ordo/core'
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { MemoryStore, rateLimiter, type Store } from 'hono-rate-limiter'
 import { z } from 'zod'
@@ -26,15 +26,17 @@ export interface StorefrontRateLimits {
   /** Code checks and order look-ups (number + phone) per client IP. @default 30 per 10 minutes */
   checksPerIp?: RateLimit
   /**
-   * Order look-ups per order number, from any client: many addresses (a
-   * botnet) guessing the phone of one order share this allowance.
+   * Failed order look-ups per order number, from any client: many addresses
+   * (a botnet) guessing the phone of one order share this allowance. Only
+   * look-ups that found nothing count, so guessing cannot lock the customer
+   * out of their own order.
    * @default 10 per hour
    */
   lookupsPerOrderNumber?: RateLimit
   /**
-   * Order look-ups per phone (its last ten digits, so `+7…` and `8…` count
-   * together), from any client: many addresses guessing the order numbers of
-   * one phone share this allowance.
+   * Failed order look-ups per phone (read as the engine reads it, in E.164, so
+   * `+7…`, `8…` and an extension count together), from any client: many
+   * addresses guessing the order numbers of one phone share this allowance.
    * @default 10 per hour
    */
   lookupsPerPhone?: RateLimit
@@ -69,6 +71,11 @@ export interface StorefrontRouteOptions extends CommonRouteOptions {
   orderTokenTtlMs?: number
   /** Where order token expiry reads the time from; pass the engine's clock when tests move time. @default the system clock */
   clock?: Clock
+  /**
+   * How phones without a country code are read when look-ups are counted per
+   * phone: the shop's `cart.defaultCountry`. @default 'RU'
+   */
+  defaultCountry?: string
   /** Limits of the confirmation-code, look-up and delivery-quote endpoints. */
   rateLimits?: StorefrontRateLimits
   /** Where the routes warn about their set-up (e.g. a client IP that cannot be read). @default console */
@@ -80,7 +87,9 @@ const HOUR = 60 * 60_000
 const rateLimitSchema = z.strictObject({ limit: z.number().int().positive(), windowMs: z.number().int().positive() })
 const optionsSchema = commonOptionsSchema.extend({
   orderTokenSecret: z.string().min(32, 'must be at least 32 characters'),
-  orderTokenTtlMs: z.number().int().positive().optional(),
+  // At most ten years: the token carries its expiry in seconds, in at most 12 digits.
+  orderTokenTtlMs: z.number().int().positive().max(10 * 365 * 24 * 3_600_000).optional(),
+  defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 country code such as RU').optional(),
   clock: z.looseObject({ now: z.function() }).optional(),
   rateLimits: z
     .looseObject({
@@ -145,22 +154,25 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
   }
   const access = orderAccess(options.orderTokenSecret, { ...(options.orderTokenTtlMs ? { ttlMs: options.orderTokenTtlMs } : {}), ...(options.clock ? { clock: options.clock } : {}) })
   const clientIp = options.clientIp ?? defaultClientIp
+  const defaultCountry = options.defaultCountry ?? 'RU'
   const limits = options.rateLimits ?? {}
   const logger = options.logger ?? console
   let warnedNoIp = false
-  const limiter = (name: string, limit: RateLimit, key: (c: Context) => string | null): MiddlewareHandler => {
+  /** A limiter per key; `onlyFailures` counts only the requests answered 4xx/5xx (a look-up that found nothing). */
+  const limiter = (name: string, limit: RateLimit, key: (c: Context) => string | null, onlyFailures = false): MiddlewareHandler => {
     // Built on the first request: the memory store starts a timer, which some runtimes (workers) forbid at start-up.
     let middleware: MiddlewareHandler | undefined
     return (c, next) => {
       // No key (the client's address is unknown): not counted, rather than every such client sharing one bucket.
       if (key(c) === null) return next()
-      return (middleware ??= build(name, limit, (c) => key(c)!))(c, next)
+      return (middleware ??= build(name, limit, (c) => key(c)!, onlyFailures))(c, next)
     }
   }
-  const build = (name: string, limit: RateLimit, key: (c: Context) => string): MiddlewareHandler =>
+  const build = (name: string, limit: RateLimit, key: (c: Context) => string, onlyFailures: boolean): MiddlewareHandler =>
     rateLimiter({
       windowMs: limit.windowMs,
       limit: limit.limit,
+      skipSuccessfulRequests: onlyFailures,
       standardHeaders: 'draft-6',
       keyGenerator: (c) => `${name}:${key(c)}`,
       store: limits.store?.(name) ?? new MemoryStore(),
@@ -207,8 +219,8 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
       const body = s.lookupBody.safeParse(JSON.parse(await c.req.text()))
       if (body.success) {
         number = body.data.number.toUpperCase()
-        const digits = body.data.phone.replace(/\D/g, '')
-        if (digits.length >= 5) phone = digits.slice(-10)
+        // The phone as the engine matches it; text that is no phone number still counts, as itself.
+        phone = toE164(body.data.phone, defaultCountry) ?? body.data.phone.trim().toLowerCase()
       }
     } catch {
       // Not JSON.
@@ -221,8 +233,9 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
   const lookupLimits = [
     checksPerIp,
     lookupKeys,
-    limiter('lookups-per-order-number', limits.lookupsPerOrderNumber ?? { limit: 10, windowMs: HOUR }, lookupKey('number')),
-    limiter('lookups-per-phone', limits.lookupsPerPhone ?? { limit: 10, windowMs: HOUR }, lookupKey('phone')),
+    // Only look-ups that found nothing count per number and per phone: guessing cannot lock a customer out of their own order.
+    limiter('lookups-per-order-number', limits.lookupsPerOrderNumber ?? { limit: 10, windowMs: HOUR }, lookupKey('number'), true),
+    limiter('lookups-per-phone', limits.lookupsPerPhone ?? { limit: 10, windowMs: HOUR }, lookupKey('phone'), true),
   ]
   const codeRequestLimits = [
     limiter('code-requests-per-ip', limits.codeRequestsPerIp ?? { limit: 10, windowMs: TEN_MINUTES }, byIp),

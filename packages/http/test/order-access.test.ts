@@ -93,13 +93,25 @@ describeEachDialect('http: order access tokens and order look-ups', ({ database 
   test('one phone tried against many order numbers from many client IPs runs into the per-phone limit, whatever its format', async () => {
     const { app } = await setup({ rateLimits: { lookupsPerPhone: { limit: 3, windowMs: 60_000 } } })
     const { number } = await placed(app, 'per-phone-1')
-    const formats = ['+79161234567', '8 916 123-45-67', '+7 (916) 123 45 67', '89161234567']
+    // As the engine reads them: an extension or full-width digits are still the same phone.
+    const formats = ['+79161234567', '8 916 123-45-67 доб. 12', '+７ (９１６) １２３ ４５ ６７', '89161234567']
     for (let i = 0; i < 3; i++) {
       expect((await call(app, 'POST', '/store/orders/lookup', { number: `9${i}0000`, phone: formats[i] }, { 'x-test-ip': `10.30.${i}.1` })).status).toBe(404)
     }
     const limited = await call(app, 'POST', '/store/orders/lookup', { number, phone: formats[3] }, { 'x-test-ip': '10.30.9.1' })
     expect(limited).toMatchObject({ status: 429, body: { details: { limit: 'lookups-per-phone' } } })
     expect((await call(app, 'POST', '/store/orders/lookup', { number, phone: '+79990001122' }, { 'x-test-ip': '10.30.9.2' })).status).toBe(404)
+  })
+
+  test('look-ups that find the order are not counted per number or per phone: guessing cannot lock the customer out', async () => {
+    const { app } = await setup({ rateLimits: { lookupsPerOrderNumber: { limit: 2, windowMs: 60_000 }, lookupsPerPhone: { limit: 2, windowMs: 60_000 } } })
+    const { number } = await placed(app, 'found-order-1')
+    for (let i = 0; i < 5; i++) {
+      expect((await call(app, 'POST', '/store/orders/lookup', { number, phone: PHONE }, { 'x-test-ip': `10.50.${i}.1` })).status).toBe(200)
+    }
+    expect((await call(app, 'POST', '/store/orders/lookup', { number, phone: '+79990001122' }, { 'x-test-ip': '10.50.9.1' })).status).toBe(404)
+    expect((await call(app, 'POST', '/store/orders/lookup', { number, phone: '+79990001123' }, { 'x-test-ip': '10.50.9.2' })).status).toBe(404)
+    expect((await call(app, 'POST', '/store/orders/lookup', { number, phone: PHONE }, { 'x-test-ip': '10.50.9.3' })).status).toBe(429)
   })
 
   test('malformed look-ups are refused before any limit is counted', async () => {

@@ -21,7 +21,16 @@ export const addressSchema = z
   })
   .nullable()
 
-/** The phone in E.164 (`8 916 123-45-67` → `+79161234567`), reading numbers without a country code as `defaultCountry`; null when it is not a valid number. */
+/**
+ * The phone in E.164 (`8 916 123-45-67` → `+79161234567`), reading numbers
+ * without a country code as `defaultCountry`; null when it is not a valid
+ * number. Carts, orders and customers store phones this way.
+ *
+ * @example
+ * ```ts
+ * toE164('8 (916) 123-45-67 доб. 12', 'RU') // '+79161234567'
+ * ```
+ */
 export function toE164(phone: string, defaultCountry: string): string | null {
   const parsed = parsePhoneNumberFromString(phone, defaultCountry as CountryCode)
   return parsed?.isValid() ? parsed.number : null

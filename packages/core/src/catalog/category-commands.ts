@@ -39,8 +39,8 @@ export function createCategoryCommands(runtime: Runtime) {
           created_at: now,
           updated_at: now,
         }
-        await uow.db.insertInto('ordo_category').values(row).execute()
         await bumpRevision(uow.db, 'catalog')
+        await uow.db.insertInto('ordo_category').values(row).execute()
         uow.emit({ type: 'category.changed', aggregateId: id, data: { categoryId: id, slug: row.slug, parentId: row.parent_id, created: true } })
         return toCategory(row)
       })

@@ -94,6 +94,7 @@ export async function createLocation(runtime: Runtime, uow: UnitOfWork, raw: Cre
   checkCombination('inventory.createLocation', input)
   const id = newId()
   const now = uow.now.getTime()
+  await bumpRevision(uow.db, 'stock_locations')
   const result = await insertIgnoringConflicts(
     uow.db.insertInto('ordo_stock_location').values({
       id,
@@ -117,7 +118,6 @@ export async function createLocation(runtime: Runtime, uow: UnitOfWork, raw: Cre
     })
   }
   await writeRegions(uow, id, input.regions)
-  await bumpRevision(uow.db, 'stock_locations')
   return reload(uow.db, id)
 }
 

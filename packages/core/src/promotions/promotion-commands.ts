@@ -77,8 +77,8 @@ export function createPromotionCommands(runtime: Runtime) {
           created_at: now,
           updated_at: now,
         }
-        await uow.db.insertInto('ordo_promotion').values(row).execute()
         await bumpRevision(uow.db, 'promotions')
+        await uow.db.insertInto('ordo_promotion').values(row).execute()
         uow.emit({ type: 'promotion.created', aggregateId: row.id, data: { promotionId: row.id, name: row.name, kind, requiresCoupon } })
         return toPromotionRecord(row)
       })
@@ -131,8 +131,8 @@ export function createPromotionCommands(runtime: Runtime) {
           updated_at: uow.now.getTime(),
         }
         const { id: _id, uses_count: _uses, created_at: _created, archived_at: _archived, ...changes } = next
-        await uow.db.updateTable('ordo_promotion').set(changes).where('id', '=', promotionId).execute()
         await bumpRevision(uow.db, 'promotions')
+        await uow.db.updateTable('ordo_promotion').set(changes).where('id', '=', promotionId).execute()
         uow.emit({ type: 'promotion.updated', aggregateId: promotionId, data: { promotionId, changes: Object.keys(data) } })
         return toPromotionRecord(next)
       })
@@ -145,8 +145,8 @@ export function createPromotionCommands(runtime: Runtime) {
         const row = await load(uow.db, 'promotions.archive', promotionId)
         if (row.archived_at !== null) return toPromotionRecord(row)
         const now = uow.now.getTime()
-        await uow.db.updateTable('ordo_promotion').set({ archived_at: now, active: 0, updated_at: now }).where('id', '=', promotionId).execute()
         await bumpRevision(uow.db, 'promotions')
+        await uow.db.updateTable('ordo_promotion').set({ archived_at: now, active: 0, updated_at: now }).where('id', '=', promotionId).execute()
         uow.emit({ type: 'promotion.archived', aggregateId: promotionId, data: { promotionId } })
         return toPromotionRecord({ ...row, archived_at: now, active: 0, updated_at: now })
       })

@@ -105,8 +105,9 @@ async function automaticRows(db: Kysely<Database>, at: number, customerId: strin
   const area = await cache.area<readonly AutomaticRow[]>(db, 'promotions', 'automatic')
   let running = area.get('running')
   if (!running) area.set('running', (running = await loadAutomaticRows(db, null, null)))
-  if (running.some((r) => r.usage_limit !== null || (customerId !== null && r.usage_per_customer !== null))) return loadAutomaticRows(db, at, customerId)
-  return running.filter((r) => (r.valid_from === null || Number(r.valid_from) <= at) && (r.valid_to === null || Number(r.valid_to) > at))
+  const live = running.filter((r) => (r.valid_from === null || Number(r.valid_from) <= at) && (r.valid_to === null || Number(r.valid_to) > at))
+  if (live.some((r) => r.usage_limit !== null || (customerId !== null && r.usage_per_customer !== null))) return loadAutomaticRows(db, at, customerId)
+  return live
 }
 
 /** Why a coupon cannot be used at `at` by this customer, or null when it can. @internal */

@@ -46,11 +46,22 @@ export const revisionMigrations: readonly OrdoMigration[] = [
  * from every command that writes the data.
  */
 export async function bumpRevision(db: Kysely<Database>, scope: RevisionScope): Promise<void> {
-  await db
+  const result = await db
     .updateTable('ordo_revision')
     .set((eb) => ({ revision: eb('revision', '+', 1) }))
     .where('scope', '=', scope)
-    .execute()
+    .executeTakeFirst()
+  // A database whose row went missing (a partial restore) gets it back, moved on from any revision a process could hold.
+  if (Number(result.numUpdatedRows) === 0) await db.insertInto('ordo_revision').values({ scope, revision: Date.now() }).execute()
+}
+
+/** Freezes a cached value and everything in it: cached entries are shared by every command of the process. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const inner of Object.values(value)) deepFreeze(inner)
+  }
+  return value
 }
 
 /** A bounded cache of one kind of entry in a scope; the least recently used entries go first. */
@@ -68,9 +79,10 @@ export class CacheArea<T> {
     return value
   }
 
+  /** Caches `value`, frozen (with everything in it): it is shared by every command of the process from now on. */
   set(key: string, value: T): void {
     this.#entries.delete(key)
-    this.#entries.set(key, value)
+    this.#entries.set(key, deepFreeze(value))
     if (this.#entries.size > this.limit) this.#entries.delete(this.#entries.keys().next().value!)
   }
 
@@ -104,8 +116,10 @@ export class RevisionCache {
   readonly #scopes = new Map<RevisionScope, ScopeCache>()
   /** Revisions read in each open transaction. */
   readonly #byTransaction = new WeakMap<Kysely<Database>, Promise<Revisions>>()
-  /** A read outside a transaction in flight: concurrent callers share it. */
-  #pending: Promise<Revisions> | null = null
+  /** A read outside a transaction in flight: callers share it unless a transaction of this process committed since it started. */
+  #pending: { read: Promise<Revisions>; commits: number } | null = null
+  /** Transactions this process committed: a change it made must be seen by its next read. */
+  #commits = 0
 
   /** @param limit Entries per area (e.g. variants) before the least recently used are dropped. */
   constructor(readonly limit: number) {}
@@ -135,12 +149,21 @@ export class RevisionCache {
       if (!read) this.#byTransaction.set(db, (read = readRevisions(db)))
       return read
     }
-    if (!this.#pending) {
-      this.#pending = readRevisions(db).finally(() => {
-        this.#pending = null
-      })
+    if (!this.#pending || this.#pending.commits !== this.#commits) {
+      const pending = {
+        read: readRevisions(db).finally(() => {
+          if (this.#pending === pending) this.#pending = null
+        }),
+        commits: this.#commits,
+      }
+      this.#pending = pending
     }
-    return this.#pending
+    return this.#pending.read
+  }
+
+  /** Called after every commit of this process: reads of the revisions already in flight may predate what it changed. */
+  committed(): void {
+    this.#commits++
   }
 }
 
