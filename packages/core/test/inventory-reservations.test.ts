@@ -5,6 +5,7 @@ import mitt from 'mitt'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createInventoryModule } from '../src/inventory/inventory-module.js'
 import type { Runtime } from '../src/runtime.js'
+import { RevisionCache } from '../src/storage/revisions.js'
 
 describeEachDialect('inventory: reservations', ({ dialect, database }) => {
   let shop: Commerce
@@ -288,6 +289,7 @@ function describeStrategy(
       bus: mitt(),
       handlersByType: new Map(),
       logger: silentLogger,
+      revisions: new RevisionCache(100),
       nudge() {},
     } as unknown as Runtime
     try {
