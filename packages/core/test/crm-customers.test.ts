@@ -285,6 +285,24 @@ describeEachDialect('crm customers', ({ database }) => {
     expect(await shop.loyalty.balance(anna.id)).toMatchObject({ active: 0, debt: 0, total: 0 })
   })
 
+  test('an order placed for a customer merged away meanwhile joins the customer they were merged into', async () => {
+    const { shop } = await crmShop()
+    const keep = await shop.customers.create({ name: 'Ольга', phones: ['+79165550301'] })
+    const dup = await shop.customers.create({ name: 'Ольга', phones: ['+79165550302'] })
+    await shop.customers.merge(keep.id, dup.id, { actor: 'manager:1' })
+    // A storefront session signed in before the merge still holds the old id (as a checkout that read its cart just before the merge does).
+    const cart = await shop.carts.create({ customerId: dup.id })
+    await shop.carts.addItem(cart.id, { sku: 'SOCKS', quantity: 1 })
+    await shop.carts.setContact(cart.id, { name: 'Ольга', phone: '+79165550302' })
+    const late = await shop.checkout.placeOrder(cart.id, { idempotencyKey: randomUUID(), acceptPriceChanges: true })
+    expect(late.customerId).toBe(dup.id)
+    await settle(shop)
+    expect((await shop.orders.get(late.id))!.customerId).toBe(keep.id)
+    const timeline = await shop.customers.timeline(keep.id, { limit: 50 })
+    expect(timeline.items.filter((i) => i.kind === 'order').map((i) => i.id)).toContain(late.id)
+    expect((await shop.events.forAggregate(keep.id)).some((e) => e.type === 'customer.order_attached' && (e.data as { orderId: string }).orderId === late.id)).toBe(true)
+  })
+
   test('concurrent writes of the same contact or segment code: DUPLICATE (or both saved), never a raw unique-key error', async () => {
     const { shop } = await crmShop()
     const outcome = <T,>(results: PromiseSettledResult<T>[]) => ({

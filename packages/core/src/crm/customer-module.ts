@@ -553,7 +553,7 @@ export function createCustomerModule(runtime: Runtime, deps: CustomerDeps): { ap
   async function attachOrder(uow: UnitOfWork, orderId: string): Promise<string | null> {
     const order = await deps.orders.get(uow.db, orderId)
     if (!order) return null
-    if (order.customerId !== null) return order.customerId
+    if (order.customerId !== null) return followMerge(uow, orderId, order.customerId)
     const contacts = orderContacts(order)
     if (contacts.length === 0) return null
     const taken = await owners(uow.db, contacts)
@@ -609,13 +609,29 @@ export function createCustomerModule(runtime: Runtime, deps: CustomerDeps): { ap
     return customerId
   }
 
-  const handlers: EventHandler<any>[] = runtime.config.customers?.attachGuestOrders === false ? [] : [
+  /**
+   * An order placed for a customer merged away meanwhile (its cart was read
+   * before the merge moved it, or a session kept the old id) joins the
+   * customer they were merged into, with its promotion uses, as the merge
+   * would have moved them. Returns the customer the order belongs to.
+   */
+  async function followMerge(uow: UnitOfWork, orderId: string, customerId: string): Promise<string> {
+    const live = await liveCustomerId(uow.db, customerId)
+    if (live === customerId) return customerId
+    await deps.orders.moveCustomer(uow, customerId, live)
+    await deps.carts.moveCustomer(uow, customerId, live)
+    await deps.promotions.moveCustomerUsage(uow, customerId, live)
+    uow.emit({ type: 'customer.order_attached', aggregateId: live, data: { customerId: live, orderId, created: false } })
+    return live
+  }
+
+  const handlers: EventHandler<any>[] = [
     {
       id: 'customers.attach-guest-orders',
       events: ['order.placed'],
       handle: async (event, { uow }) => {
-        if (event.data.customerId !== null) return
-        await attachOrder(uow, event.data.orderId)
+        if (event.data.customerId !== null) await followMerge(uow, event.data.orderId, event.data.customerId)
+        else if (runtime.config.customers?.attachGuestOrders !== false) await attachOrder(uow, event.data.orderId)
       },
     } satisfies EventHandler<'order.placed'>,
   ]
