@@ -194,7 +194,7 @@ for (const policy of ['debt', 'allow'] as NegativeBalancePolicy[]) {
                 const after = await checkInvariants(customerId)
                 expect(after.rows.find((r) => r.id === spend.id)!.points).toBe(0 - Math.min(-spend.points, target))
                 expect(after.balance.total - before.balance.total).toBe(given)
-                expect(after.balance.held - before.balance.held).toBe(hold.state === 'held' ? -given : 0)
+                expect(after.balance.held - before.balance.held).toBe(hold.state === 'held' ? 0 - given : 0)
                 let back = 0
                 for (const credit of before.rows.filter(isCredit)) {
                   const now = after.rows.find((r) => r.id === credit.id)!
