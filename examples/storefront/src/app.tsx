@@ -649,10 +649,9 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
 
   app.get('/orders/:id', async (c) => {
     const { order, history } = await shop.orders.view(c.req.param('id'))
-    const [paid, invoices, methods] = await Promise.all([shop.payments.forOrder(order.id), shop.payments.invoices(order.id), shop.payments.methods()])
+    const [paid, invoices, methods, shipments] = await Promise.all([shop.payments.forOrder(order.id), shop.payments.invoices(order.id), shop.payments.methods(), shop.shipments.forOrder(order.id)])
     const byInvoice = methods.find((m) => m.code === order.paymentMethod)?.type === 'bank_invoice'
     const error = c.req.query('error')
-    const shipments = await shop.shipments.forOrder(order.id)
     const tracked = await Promise.all(shipments.map(async (shipment) => ({ shipment, history: await shop.shipments.history(shipment.id) })))
     const machine = shop.machines.get('order')
     const label = (status: string) => statusLabel(machine, status)
@@ -875,15 +874,15 @@ export function createApp(shop: Commerce, options: AppOptions = {}): Hono {
   app.get('/admin/orders/:id', async (c) => {
     const { order, calls, history } = await shop.orders.view(c.req.param('id'))
     const machine = shop.machines.get('order')
-    const [transitions, paid, shipments, invoices, methods] = await Promise.all([
+    const [transitions, paid, shipments, invoices, methods, messages] = await Promise.all([
       shop.orders.allowedTransitions(order.id),
       shop.payments.forOrder(order.id),
       shop.shipments.forOrder(order.id),
       shop.payments.invoices(order.id),
       shop.payments.methods(),
+      shop.notify.messages({ orderId: order.id }),
     ])
     const histories = await Promise.all(shipments.map((s) => shop.shipments.history(s.id)))
-    const messages = await shop.notify.messages({ orderId: order.id })
     const names = carrierNames()
     const couriers = new Map(shop.delivery.couriers().map((courier) => [courier.id, courier]))
     const method = methods.find((m) => m.code === order.paymentMethod)

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { AdminActor } from './api-keys.js'
 import { HttpProblem } from './problem.js'
 import { RouteTable, type RouteSpec } from './route-table.js'
-import { commonOptionsSchema, mountTable, type CommonRouteOptions } from './router.js'
+import { commonOptionsSchema, parseRouteOptions, mountTable, type CommonRouteOptions } from './router.js'
 import * as s from './schemas.js'
 
 /** Options of {@link adminRoutes}. */
@@ -39,11 +39,7 @@ const optionsSchema = commonOptionsSchema.extend({ auth: z.function() })
  * ```
  */
 export function adminRoutes(shop: Commerce, options: AdminRouteOptions): Hono<AdminEnv> {
-  const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new OrdoError('INVALID_CONFIG', `adminRoutes: ${issue.path.join('.') || 'options'}: ${issue.message}`, { details: { key: issue.path.join('.') } })
-  }
+  parseRouteOptions('adminRoutes', optionsSchema, options)
   const t = new RouteTable()
   const actorOf = (c: { get(key: 'actor'): AdminActor }) => c.get('actor').id
   const orderParams = z.object({ orderId: s.key })

@@ -47,11 +47,6 @@ interface Entry {
   handler: (input: RouteInput<any, any, any>) => Promise<unknown>
 }
 
-/** Answers a handler may return instead of JSON data. */
-export function isResponse(value: unknown): value is Response {
-  return value instanceof Response
-}
-
 /**
  * The routes of one router, kept as data so that one list both registers the
  * Hono handlers (with validation) and builds the OpenAPI document.
@@ -68,11 +63,6 @@ export class RouteTable {
     this.entries.push({ spec: spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>, middleware, handler: handler as Entry['handler'] })
   }
 
-  /** Every route spec, in the order added. */
-  specs(): RouteSpec<z.ZodType, z.ZodType, z.ZodType>[] {
-    return this.entries.map((e) => e.spec)
-  }
-
   /** Registers each route on `app`: inputs validated, data answered as JSON with the spec's status. */
   mount(app: Hono<any>, before: (spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>) => MiddlewareHandler<any>[] = () => []): void {
     for (const { spec, middleware, handler } of this.entries) {
@@ -82,7 +72,8 @@ export class RouteTable {
         const query = parsePart('query', spec.query ?? EMPTY, c.req.query())
         const body = spec.body ? parsePart('body', spec.body, await readJson(c)) : undefined
         const result = await handler({ params, query, body, c })
-        if (isResponse(result)) return result
+        // A handler may answer a Response of its own instead of JSON data.
+        if (result instanceof Response) return result
         return c.json(result as object, spec.success.status)
       })
     }

@@ -1,6 +1,7 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
+import { OrdoError } from '@ordo/core'
 import { z } from 'zod'
 import { problemFromError, problemResponse, type ProblemExposure, type UnexpectedErrorListener } from './problem.js'
 import type { RouteSpec, RouteTable } from './route-table.js'
@@ -44,6 +45,15 @@ export const commonOptionsSchema = z.looseObject({
   onUnexpectedError: z.function().optional(),
   clientIp: z.function().optional(),
 })
+
+/** Checks a router's options: the first problem is `OrdoError('INVALID_CONFIG')` naming the router and the key. */
+export function parseRouteOptions(router: string, schema: z.ZodType, options: unknown): void {
+  const parsed = schema.safeParse(options)
+  if (parsed.success) return
+  const issue = parsed.error.issues[0]!
+  const key = issue.path.join('.')
+  throw new OrdoError('INVALID_CONFIG', `${router}: ${key || 'options'}: ${issue.message}`, { details: { key } })
+}
 
 /**
  * Wires a route table into a Hono app: CORS, the body limit, problem answers

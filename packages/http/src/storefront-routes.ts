@@ -6,7 +6,7 @@ import { base64url } from './api-keys.js'
 import { orderAccess } from './order-access.js'
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemBody } from './problem.js'
 import { RouteTable } from './route-table.js'
-import { commonOptionsSchema, defaultClientIp, mountTable, type CommonRouteOptions } from './router.js'
+import { commonOptionsSchema, parseRouteOptions, defaultClientIp, mountTable, type CommonRouteOptions } from './router.js'
 import * as s from './schemas.js'
 
 /** A rate limit: at most `limit` requests per `windowMs`. */
@@ -147,11 +147,7 @@ export interface CustomerOrderView {
  * ```
  */
 export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions): Hono {
-  const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new OrdoError('INVALID_CONFIG', `storefrontRoutes: ${issue.path.join('.')}: ${issue.message}`, { details: { key: issue.path.join('.') } })
-  }
+  parseRouteOptions('storefrontRoutes', optionsSchema, options)
   const access = orderAccess(options.orderTokenSecret, { ...(options.orderTokenTtlMs ? { ttlMs: options.orderTokenTtlMs } : {}), ...(options.clock ? { clock: options.clock } : {}) })
   const clientIp = options.clientIp ?? defaultClientIp
   const defaultCountry = options.defaultCountry ?? 'RU'
@@ -354,8 +350,7 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
   const orderParams = z.object({ orderId: s.key })
   t.add(
     { method: 'get', path: '/orders/:orderId', operationId: 'getCustomerOrder', summary: 'The order with its timeline, shipments and payments', tag: 'orders', params: orderParams, headers: [orderHeader], query: s.tokenQuery, success: { status: 200, description: 'The order as its customer sees it.' }, problems: [401, 404] },
-    async ({ params, c }) => {
-      await requireOrder(c, params.orderId)
+    async ({ params }) => {
       const [view, shipments, payments] = await Promise.all([shop.orders.view(params.orderId), shop.shipments.forOrder(params.orderId), shop.payments.forOrder(params.orderId)])
       const result: CustomerOrderView = {
         order: customerOrder(view.order),
@@ -365,6 +360,7 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
       }
       return result
     },
+    [orderToken],
   )
   t.add(
     {
@@ -381,12 +377,12 @@ export function storefrontRoutes(shop: Commerce, options: StorefrontRouteOptions
       problems: [401, 404, 409, 422, 502],
     },
     async ({ params, body, c }) => {
-      await requireOrder(c, params.orderId)
       const idempotencyKey = s.idempotencyKey.safeParse(c.req.header('idempotency-key'))
       if (!idempotencyKey.success) throw s.headerProblem('idempotency-key', '8 to 128 visible characters are required')
       const payment = await shop.payments.start(params.orderId, { method: body.method, ...(body.returnUrl ? { returnUrl: body.returnUrl } : {}), idempotencyKey: await scopedKey(params.orderId, idempotencyKey.data, 150) })
       return { id: payment.id, status: payment.status, amount: payment.amount, currency: payment.currency, confirmationUrl: payment.confirmationUrl }
     },
+    [orderToken],
   )
   t.add(
     { method: 'post', path: '/orders/:orderId/confirmation-code', operationId: 'requestConfirmationCode', summary: "Sends an SMS code to the order's phone (rate limited per order and per client)", tag: 'orders', params: orderParams, headers: [orderHeader], query: s.tokenQuery, success: { status: 201, description: '`{ phone, expiresAt }`: where the code went and until when it works.' }, problems: [401, 404, 409, 429] },

@@ -1,8 +1,8 @@
-import { OrdoError, type Commerce } from '@ordo/core'
+import type { Commerce } from '@ordo/core'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { RouteTable } from './route-table.js'
-import { commonOptionsSchema, defaultClientIp, mountTable, type CommonRouteOptions } from './router.js'
+import { commonOptionsSchema, parseRouteOptions, defaultClientIp, mountTable, type CommonRouteOptions } from './router.js'
 import * as s from './schemas.js'
 
 /** Options of {@link webhookRoutes}; `maxBodyBytes` defaults to 262144 (256 KiB) here. */
@@ -25,11 +25,7 @@ export type WebhookRouteOptions = CommonRouteOptions
  * ```
  */
 export function webhookRoutes(shop: Commerce, options: WebhookRouteOptions = {}): Hono {
-  const parsed = commonOptionsSchema.safeParse(options)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new OrdoError('INVALID_CONFIG', `webhookRoutes: ${issue.path.join('.')}: ${issue.message}`, { details: { key: issue.path.join('.') } })
-  }
+  parseRouteOptions('webhookRoutes', commonOptionsSchema, options)
   const clientIp = options.clientIp ?? defaultClientIp
   const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
   const request = async (c: Context) => ({
