@@ -182,24 +182,6 @@ export async function resolveVariantPrices(db: Kysely<Database>, variantIds: rea
   return out
 }
 
-/**
- * `variantsForPricing`: summaries by id with their resolved price — three
- * queries, whatever the count; the summaries in `known` (read by the caller
- * in the same unit of work) are not read again.
- */
-export async function loadPricedVariants(
-  db: Kysely<Database>,
-  variantIds: readonly string[],
-  context: PriceContext,
-  known?: ReadonlyMap<string, VariantSummary>,
-): Promise<Map<string, PricedVariant>> {
-  const missing = known ? variantIds.filter((id) => !known.has(id)) : variantIds
-  const summaries = missing.length === 0 ? new Map<string, VariantSummary>() : await loadVariantSummaries(db, { ids: missing })
-  if (known) for (const id of variantIds) if (known.has(id)) summaries.set(id, known.get(id)!)
-  if (summaries.size === 0) return new Map()
-  return withPrices(summaries, await loadOffers(db, [...summaries.keys()], context), context)
-}
-
 /** Each summary with the price its offers resolve to in `context` (null when none applies). */
 function withPrices(summaries: ReadonlyMap<string, VariantSummary>, offers: ReadonlyMap<string, readonly PriceOffer[]>, context: PriceContext): Map<string, PricedVariant> {
   const out = new Map<string, PricedVariant>()

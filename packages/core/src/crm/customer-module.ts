@@ -37,6 +37,7 @@ import type {
   UpdateCustomerInput,
 } from './customer-types.js'
 import { interactionsForTimeline, moveInteractions } from './interactions.js'
+import { isTimeZone } from '../catalog/price-resolution.js'
 
 export { customerMigrations, type CustomerTables } from './customer-schema.js'
 
@@ -151,14 +152,7 @@ const timeZoneSchema = z
   .string()
   .min(1)
   .max(64)
-  .refine((zone) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: zone })
-      return true
-    } catch {
-      return false
-    }
-  }, 'expected an IANA time zone such as Europe/Moscow')
+  .refine(isTimeZone, 'expected an IANA time zone such as Europe/Moscow')
 const managerSchema = z.string().trim().min(1).max(64)
 const createSchema = z.strictObject({
   name: z.string().trim().min(1).max(255).optional(),

@@ -7,9 +7,10 @@ import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
 import { DIRECT_SOURCE } from '../tracking/tracking-module.js'
 import { parseInput, parseKey } from '../validation.js'
-import { instantIn, ratio, validTimeZone, type ReportPeriodInput } from './report-period.js'
-import { notCancelled, num, parsePeriod, periodInfo, type Buckets } from './report-sql.js'
+import { instantIn, ratio, type ReportPeriodInput } from './report-period.js'
+import { bucketIndex, notCancelled, num, parsePeriod, periodInfo } from './report-sql.js'
 import type { Report } from './reports-types.js'
+import { isTimeZone } from '../catalog/price-resolution.js'
 
 /** What the funnel's rows are split by. */
 export const FUNNEL_DIMENSIONS = ['channel', 'campaign', 'landing'] as const
@@ -171,7 +172,7 @@ const experimentInputSchema = z
   .strictObject({
     from: instant.optional(),
     to: instant.optional(),
-    timeZone: z.string().refine(validTimeZone, 'unknown IANA time zone').optional(),
+    timeZone: z.string().refine(isTimeZone, 'unknown IANA time zone').optional(),
     confidenceLevel: z.number().gt(0.5).lt(1).optional(),
   })
   .optional()
@@ -201,22 +202,6 @@ function figures(c: Counts): FunnelFigures {
 /** The SQL of one dimension column: a missing source is direct traffic. */
 function dimExpr(dim: Dim): RawBuilder<string | null> {
   return dim === 'source' ? sql<string>`COALESCE(NULLIF(source, ''), ${sql.lit(DIRECT_SOURCE)})` : sql<string | null>`${sql.ref(dim)}`
-}
-
-/**
- * The bucket index (0-based) of an instant column as nested CASEs halving the
- * boundaries: about log2(buckets) comparisons a row instead of one per bucket
- * (a year by day is 9 instead of up to 365). Boundaries are inlined as
- * literals, so the expression is the same text and answer on every database.
- */
-function bucketOf(column: RawBuilder<unknown>, buckets: Buckets): RawBuilder<number> {
-  const starts = buckets.starts
-  const node = (lo: number, hi: number): RawBuilder<number> => {
-    if (lo === hi) return sql<number>`${sql.lit(lo)}`
-    const mid = (lo + hi + 1) >> 1
-    return sql<number>`CASE WHEN ${column} < ${sql.lit(starts[mid]!)} THEN ${node(lo, mid - 1)} ELSE ${node(mid, hi)} END`
-  }
-  return node(0, Math.max(0, starts.length - 1))
 }
 
 /**
@@ -276,7 +261,7 @@ export function createFunnelReports(runtime: Runtime): FunnelReports {
       const by = parseInput('reports.funnel', z.object({ by: dimensionSchema }), { by: byInput }).by
       const { period, buckets } = parsePeriod('reports.funnel', periodInput)
       const dims = DIMS[by]
-      const bucketIn = (column: string) => bucketOf(sql.ref(column), buckets)
+      const bucketIn = (column: string) => bucketIndex(sql.ref(column), buckets)
       const keyOf = (row: Record<string, unknown>) => JSON.stringify(dims.map((d) => row[`d_${d}`] ?? null))
 
       const [visits, leads, carts, orders, reasons] = await Promise.all([

@@ -1,12 +1,10 @@
 import { TZDate } from '@date-fns/tz'
-import { addDays } from 'date-fns/addDays'
-import { addMonths } from 'date-fns/addMonths'
-import { addWeeks } from 'date-fns/addWeeks'
 import { lightFormat } from 'date-fns/lightFormat'
 import { startOfDay } from 'date-fns/startOfDay'
 import { startOfMonth } from 'date-fns/startOfMonth'
 import { startOfWeek } from 'date-fns/startOfWeek'
 import { z } from 'zod'
+import { isTimeZone } from '../catalog/price-resolution.js'
 
 /** How a report groups its rows in time. */
 export const REPORT_GROUPINGS = ['day', 'week', 'month'] as const
@@ -33,16 +31,6 @@ export interface ReportPeriod {
   groupBy: ReportGrouping
 }
 
-/** True for a time zone name `Intl` knows (IANA). */
-export function validTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone })
-    return true
-  } catch {
-    return false
-  }
-}
-
 /**
  * An instant from a `Date`, ISO date-time text, or a date alone (`2026-03-01`),
  * which means that day's midnight in `timeZone` (not in UTC).
@@ -65,7 +53,7 @@ export const reportPeriodSchema = z
   .object({
     from: z.union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()]),
     to: z.union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()]),
-    timeZone: z.string().refine(validTimeZone, 'unknown IANA time zone').default('UTC'),
+    timeZone: z.string().refine(isTimeZone, 'unknown IANA time zone').default('UTC'),
     groupBy: z.enum(REPORT_GROUPINGS).default('day'),
   })
   .strict()
@@ -82,23 +70,6 @@ export function bucketStart(at: number, period: Pick<ReportPeriod, 'timeZone' | 
   const start =
     period.groupBy === 'day' ? startOfDay(local) : period.groupBy === 'week' ? startOfWeek(local, { weekStartsOn: 1 }) : startOfMonth(local)
   return start.getTime()
-}
-
-/** The label of the bucket an instant falls in: `2026-03-01` for a day or a week (its Monday), `2026-03` for a month. */
-export function bucketLabel(at: number, period: Pick<ReportPeriod, 'timeZone' | 'groupBy'>): string {
-  const start = new TZDate(bucketStart(at, period), period.timeZone)
-  return lightFormat(start, period.groupBy === 'month' ? 'yyyy-MM' : 'yyyy-MM-dd')
-}
-
-/** Every bucket label of the period in order, so a report shows empty days as zero rows instead of leaving them out. */
-export function bucketLabels(period: ReportPeriod): string[] {
-  const labels: string[] = []
-  let at = new TZDate(bucketStart(period.from, period), period.timeZone)
-  while (at.getTime() < period.to) {
-    labels.push(lightFormat(at, period.groupBy === 'month' ? 'yyyy-MM' : 'yyyy-MM-dd'))
-    at = period.groupBy === 'day' ? addDays(at, 1) : period.groupBy === 'week' ? addWeeks(at, 1) : addMonths(at, 1)
-  }
-  return labels
 }
 
 /** A share as a fraction rounded to four decimals; 0 when the whole is 0. */

@@ -2,11 +2,13 @@ import { TZDate } from '@date-fns/tz'
 import { addDays } from 'date-fns/addDays'
 import { addMonths } from 'date-fns/addMonths'
 import { addWeeks } from 'date-fns/addWeeks'
+import { lightFormat } from 'date-fns/lightFormat'
 import { sql, type RawBuilder } from 'kysely'
+import { statesInGroup } from '../machine/machine-queries.js'
 import type { RefundPurpose } from '../payment/index.js'
 import type { Runtime } from '../runtime.js'
 import { parseInput, validationError } from '../validation.js'
-import { bucketLabels, bucketStart, reportPeriodSchema, type ReportGrouping, type ReportPeriod } from './report-period.js'
+import { bucketStart, reportPeriodSchema, type ReportGrouping, type ReportPeriod } from './report-period.js'
 import type { ReportPeriodInfo } from './reports-types.js'
 
 /** The order machine's group whose statuses mean the sale did not happen (cancelled, returned). */
@@ -24,35 +26,39 @@ export interface Buckets {
 
 /** Cuts the period into its buckets in its time zone. */
 export function bucketsOf(period: ReportPeriod): Buckets {
-  const labels = bucketLabels(period)
+  const labels: string[] = []
   const starts: number[] = []
   let at = new TZDate(bucketStart(period.from, period), period.timeZone)
   while (at.getTime() < period.to) {
     starts.push(at.getTime())
+    labels.push(lightFormat(at, period.groupBy === 'month' ? 'yyyy-MM' : 'yyyy-MM-dd'))
     at = period.groupBy === 'day' ? addDays(at, 1) : period.groupBy === 'week' ? addWeeks(at, 1) : addMonths(at, 1)
   }
   return { labels, starts }
 }
 
 /**
- * A SQL expression giving the bucket index (0-based) of an instant column,
- * with the bucket boundaries inlined as literals: the same text (so it can be
- * grouped by) and the same answer on every database, whatever the time zone.
- * Rows must already be limited to the period.
+ * A SQL expression giving the bucket index (0-based) of an instant column, as
+ * nested CASEs halving the boundaries: about log2(buckets) comparisons a row
+ * instead of one per bucket (a year by day is 9 instead of up to 365). The
+ * boundaries are inlined as literals: the same text (so it can be grouped by)
+ * and the same answer on every database, whatever the time zone. Rows must
+ * already be limited to the period.
  */
 export function bucketIndex(column: RawBuilder<unknown>, buckets: Buckets): RawBuilder<number> {
-  if (buckets.starts.length <= 1) return sql<number>`0`
-  const whens = buckets.starts.slice(1).map((start, i) => sql`WHEN ${column} < ${sql.lit(start)} THEN ${sql.lit(i)}`)
-  return sql<number>`CASE ${sql.join(whens, sql` `)} ELSE ${sql.lit(buckets.starts.length - 1)} END`
+  const starts = buckets.starts
+  const node = (lo: number, hi: number): RawBuilder<number> => {
+    if (lo === hi) return sql<number>`${sql.lit(lo)}`
+    const mid = (lo + hi + 1) >> 1
+    return sql<number>`CASE WHEN ${column} < ${sql.lit(starts[mid]!)} THEN ${node(lo, mid - 1)} ELSE ${node(mid, hi)} END`
+  }
+  return node(0, Math.max(0, starts.length - 1))
 }
 
 /** The statuses of the order machine in the `cancel` group (read at query time: plugins may add statuses). */
 export function cancelStatuses(runtime: Runtime): string[] {
   const machine = runtime.machines.get('order')?.machine
-  if (!machine) return ['cancelled', 'returned']
-  return Object.entries(machine.states)
-    .filter(([, state]) => state.group === CANCEL_GROUP)
-    .map(([name]) => name)
+  return machine ? statesInGroup(machine, CANCEL_GROUP) : ['cancelled', 'returned']
 }
 
 /** `<column> NOT IN (cancel statuses)`, or true when the machine has none. */

@@ -8,11 +8,12 @@ import { newId } from '../storage/ids.js'
 import { insertIgnoringConflicts } from '../storage/sql-helpers.js'
 import { runInTransaction } from '../unit-of-work.js'
 import { parseInput, validationError } from '../validation.js'
-import { dayIn, ratio, validTimeZone, type ReportPeriod } from './report-period.js'
+import { dayIn, ratio, type ReportPeriod } from './report-period.js'
 import { customerKey, inShopCurrency, notCancelled, num, periodInfo, soldOrders } from './report-sql.js'
 import type { ReportSpendTable } from './reports-schema.js'
 import type { AcquisitionFigures, AcquisitionOptions, AcquisitionReport, AcquisitionRow, AdSpend, ChannelLevel, RecordSpendInput } from './reports-types.js'
 import { cmp } from './sales-report.js'
+import { isTimeZone } from '../catalog/price-resolution.js'
 
 const channelPart = z.string().trim().min(1).max(191)
 const recordSpendSchema = z.strictObject({
@@ -20,7 +21,7 @@ const recordSpendSchema = z.strictObject({
   date: z.union([z.iso.date(), z.date().refine((d) => !Number.isNaN(d.getTime()), 'invalid date')]),
   amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   currency: z.string().regex(/^[A-Z]{3}$/, 'three upper-case letters').optional(),
-  timeZone: z.string().refine(validTimeZone, 'unknown IANA time zone').optional(),
+  timeZone: z.string().refine(isTimeZone, 'unknown IANA time zone').optional(),
 })
 
 /** The levels of {@link AcquisitionOptions.level}. */

@@ -8,6 +8,7 @@ import type { EventHandler } from '../events/event-handler.js'
 import type { OrderInternal } from '../order/order-module.js'
 import type { Runtime } from '../runtime.js'
 import type { Database } from '../storage/database.js'
+import { stateGroup } from '../machine/machine-queries.js'
 import { newId } from '../storage/ids.js'
 import { insertIgnoringConflicts } from '../storage/sql-helpers.js'
 import type { UnitOfWork } from '../unit-of-work.js'
@@ -356,7 +357,7 @@ export function createTrackingModule(
 
   function delivers(status: string): boolean {
     const machine = runtime.machines.get('order')?.machine
-    return status === 'delivered' || machine?.states[status]?.group === 'complete'
+    return status === 'delivered' || (machine !== undefined && stateGroup(machine, status) === 'complete')
   }
 
   const handlers: EventHandler<any>[] = [
