@@ -20,6 +20,7 @@ import type { CartItemTable, CartTable } from './cart-schema.js'
 import type { AbandonedCart, Address, Cart, CartContact, CreateCartInput } from './cart-types.js'
 import { addressSchema, channelOf, MAX_TEXT, toE164 } from './contact-schema.js'
 import { isDirect, type TrackingInternal } from '../tracking/tracking-module.js'
+import { affected } from '../storage/sql-helpers.js'
 
 export { cartMigrations, type CartTables } from './cart-schema.js'
 
@@ -680,7 +681,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
         .where('id', '=', cartId)
         .where('status', '=', 'active')
         .executeTakeFirst()
-      return Number(result.numUpdatedRows) === 1
+      return affected(result) === 1
     },
     async moveCustomer(uow, fromCustomerId, toCustomerId) {
       const result = await uow.db
@@ -688,7 +689,7 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
         .set({ customer_id: toCustomerId, updated_at: uow.now.getTime() })
         .where('customer_id', '=', fromCustomerId)
         .executeTakeFirst()
-      return Number(result.numUpdatedRows)
+      return affected(result)
     },
   }
 

@@ -34,6 +34,7 @@ import {
 import { interactionsForTimeline, toCrmCall, toCrmNote, toCrmTask } from './interactions.js'
 import { rfmOf, scoreRfm } from './rfm.js'
 import { parseStoredFilter, segmentFilterSchema, segmentMembers, serializeFilter, type SegmentSources } from './segments.js'
+import type { Order } from '../order/order-types.js'
 
 export { crmMigrations, type CrmTables } from './crm-schema.js'
 
@@ -85,7 +86,7 @@ export interface CrmApi {
 /** What the CRM needs to know about customers, from the customers module. */
 export interface CrmCustomerSource {
   /** The order's customer, attaching a guest order first (handlers on `order.placed` may run before the customers module's own). */
-  customerOfOrder(db: Kysely<Database>, orderId: string): Promise<string | null>
+  customerOfOrder(db: Kysely<Database>, order: Order): Promise<string | null>
   /** Whether the customer exists (and was not merged away). */
   exists(db: Kysely<Database>, customerId: string): Promise<boolean>
   /** The customer's fixed manager, if any. */
@@ -219,7 +220,7 @@ export function createCrmModule(
     // Assigned already (by hand, or an earlier delivery of this event): leave it.
     if (!order || order.managerId !== null) return
     let managerId: string | null = null
-    const customerId = deps.customers ? await deps.customers.customerOfOrder(uow.db, orderId) : order.customerId
+    const customerId = deps.customers ? await deps.customers.customerOfOrder(uow.db, order) : order.customerId
     if (strategy === 'customer_manager_then_round_robin' && customerId !== null && deps.customers) {
       const own = await deps.customers.managerOf(uow.db, customerId)
       if (own !== null && active.some((m) => m.id === own)) managerId = own
@@ -230,7 +231,7 @@ export function createCrmModule(
 
   async function mirrorOrderCall(uow: UnitOfWork, eventId: string, at: Date, data: { orderId: string; manager: string; outcome: string }): Promise<void> {
     const order = await deps.orders.get(uow.db, data.orderId)
-    const customerId = !order ? null : deps.customers ? await deps.customers.customerOfOrder(uow.db, order.id) : order.customerId
+    const customerId = !order ? null : deps.customers ? await deps.customers.customerOfOrder(uow.db, order) : order.customerId
     if (!order || customerId === null) return
     const externalId = `order-call:${eventId}`
     const known = await uow.db.selectFrom('ordo_crm_call').select('id').where('external_id', '=', externalId).executeTakeFirst()

@@ -115,7 +115,7 @@ export interface CustomerInternal {
    * handlers never race to create the same customer. Null for a guest whose
    * contacts nobody owns yet.
    */
-  customerOfOrder(db: Kysely<Database>, orderId: string): Promise<string | null>
+  customerOfOrder(db: Kysely<Database>, order: Order): Promise<string | null>
   /** Whether the customer exists and was not merged away. */
   exists(db: Kysely<Database>, customerId: string): Promise<boolean>
   /** The customer's fixed manager, if any. */
@@ -934,9 +934,7 @@ export function createCustomerModule(runtime: Runtime, deps: CustomerDeps): { ap
     contacts: contactsOf,
     ownerOf,
     attachOrder,
-    async customerOfOrder(db, orderId) {
-      const order = await deps.orders.get(db, orderId)
-      if (!order) return null
+    async customerOfOrder(db, order) {
       if (order.customerId !== null || runtime.config.customers?.attachGuestOrders === false) return order.customerId
       const contacts = orderContacts(order)
       if (contacts.length === 0) return null
@@ -959,13 +957,14 @@ export function createCustomerModule(runtime: Runtime, deps: CustomerDeps): { ap
         const rows = await db.selectFrom('ordo_customer').select(['id', 'name', 'time_zone']).where('id', 'in', ids).execute()
         const contacts = await db.selectFrom('ordo_customer_contact').select(['customer_id', 'kind', 'value']).where('customer_id', 'in', ids).where('is_primary', '=', 1).execute()
         const byId = new Map(rows.map((r) => [r.id, r]))
+        const contactsOf = new Map<string, typeof contacts>()
+        for (const c of contacts) contactsOf.set(c.customer_id, [...(contactsOf.get(c.customer_id) ?? []), c])
         for (const id of ids) {
           const row = byId.get(id)
           const recipient: CampaignRecipient = { customerId: id }
           if (row?.name) recipient.name = row.name
           if (row?.time_zone) recipient.timeZone = row.time_zone
-          for (const c of contacts) {
-            if (c.customer_id !== id) continue
+          for (const c of contactsOf.get(id) ?? []) {
             if (c.kind === 'phone') recipient.phone = c.value
             else recipient.email = c.value
           }

@@ -34,6 +34,7 @@ import {
 import type { CampaignAudience, CampaignRecipient, CampaignResult, ConsentState, Message, NotifyApi, NotifyCallbackResult, NotifyConfig, NotifyRecipient } from './notify-types.js'
 import { SEND_SMS_JOB, SmsGatewayError, type SendMessagePayload, type SendSmsPayload, type SmsReply, type SmsStatusReport } from './sms-gateway.js'
 import { adaptersFromPlugins } from '../plugin/adapter-plugin.js'
+import { affected } from '../storage/sql-helpers.js'
 
 /** Tracking pages of the carriers Ordo has adapters for, with `{trackingNumber}`. */
 export const DEFAULT_TRACKING_URLS: Readonly<Record<string, string>> = {
@@ -714,7 +715,7 @@ export function createNotifyModule(runtime: Runtime, options: NotifyModuleOption
       const at = uow.now.getTime()
       const messages = await uow.db.updateTable('ordo_message').set({ customer_id: toCustomerId, updated_at: at }).where('customer_id', '=', fromCustomerId).executeTakeFirst()
       const consents = await uow.db.updateTable('ordo_notify_consent').set({ customer_id: toCustomerId, updated_at: at }).where('customer_id', '=', fromCustomerId).executeTakeFirst()
-      return { messages: Number(messages.numUpdatedRows), consents: Number(consents.numUpdatedRows) }
+      return { messages: affected(messages), consents: affected(consents) }
     },
     async forTimeline(db, customerId, options) {
       let query = db.selectFrom('ordo_message').selectAll().where('customer_id', '=', customerId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit)
@@ -868,9 +869,13 @@ export function createNotifyModule(runtime: Runtime, options: NotifyModuleOption
         const recipients = data.recipients ?? (await resolveAudience(uow, data.audience!))
         const result: CampaignResult = { campaignId: data.dryRun ? null : newId(), dryRun: data.dryRun ?? false, total: recipients.length, queued: 0, skipped: { noConsent: 0, noAddress: 0, invalidAddress: 0 }, firstAt: null, lastAt: null }
         const plan: { recipient: CampaignRecipient; channel: MessageChannel; address: string; at: Date }[] = []
-        for (const recipient of recipients) {
+        const addressed = recipients.map((recipient) => {
           const channel = data.channel ?? channelFor(recipient, undefined)
-          const address = addressOf(recipient, channel)
+          return { recipient, channel, address: addressOf(recipient, channel) }
+        })
+        // Consent of every address in a few queries, not one per recipient (a segment may have many thousands).
+        const consents = await internal.consents(uow.db, [...new Set(addressed.flatMap((a) => (a.address ? [a.address] : [])))])
+        for (const { recipient, channel, address } of addressed) {
           if (address === undefined) {
             result.skipped.noAddress++
             continue
@@ -879,7 +884,7 @@ export function createNotifyModule(runtime: Runtime, options: NotifyModuleOption
             result.skipped.invalidAddress++
             continue
           }
-          if (!(await hasMarketingConsent(uow, address))) {
+          if (!consents.get(address)?.marketing) {
             result.skipped.noConsent++
             continue
           }

@@ -196,8 +196,6 @@ export interface OrderInternal {
   setCustomer(uow: UnitOfWork, orderId: string, customerId: string): Promise<boolean>
   /** Moves every order of `fromCustomerId` to `toCustomerId` (a CRM merge); returns how many moved. */
   moveCustomer(uow: UnitOfWork, fromCustomerId: string, toCustomerId: string): Promise<number>
-  /** How many orders each customer has (absent: none). */
-  countByCustomer(db: Kysely<Database>, customerIds: readonly string[]): Promise<Map<string, number>>
   /** A customer's orders placed before `before` (epoch ms), newest first, at most `limit`: what a CRM timeline shows. */
   forTimeline(db: Kysely<Database>, customerId: string, options: { before: number | null; limit: number }): Promise<OrderTimelineRow[]>
   /** Sets the order's manager inside the caller's unit of work, exactly as `shop.orders.assignManager` does (change record, `order.changed`); a no-op when it is already theirs. */
@@ -791,18 +789,6 @@ export function createOrderModule(
         .where('customer_id', '=', fromCustomerId)
         .executeTakeFirst()
       return affected(result)
-    },
-    async countByCustomer(db, customerIds) {
-      const counts = new Map<string, number>()
-      if (customerIds.length === 0) return counts
-      const rows = await db
-        .selectFrom('ordo_order')
-        .select((eb) => ['customer_id', eb.fn.countAll<string | number>().as('n')])
-        .where('customer_id', 'in', [...customerIds])
-        .groupBy('customer_id')
-        .execute()
-      for (const r of rows) if (r.customer_id !== null) counts.set(r.customer_id, Number(r.n))
-      return counts
     },
     async forTimeline(db, customerId, options) {
       let query = db

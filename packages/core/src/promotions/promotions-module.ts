@@ -24,7 +24,7 @@ import { recordUsage, releaseUsage } from './promotion-usage.js'
 import { randomCouponCodes } from './coupon-codes.js'
 import { OrdoError } from '../errors.js'
 import { newId } from '../storage/ids.js'
-import { insertIgnoringConflicts } from '../storage/sql-helpers.js'
+import { affected, insertIgnoringConflicts } from '../storage/sql-helpers.js'
 
 export type { PromotionsTables } from './promotions-schema.js'
 export { promotionsMigrations } from './promotions-schema.js'
@@ -140,7 +140,7 @@ export function createPromotionsModule(runtime: Runtime): { api: PromotionsApi; 
     releaseUsage: async (uow, orderId) => releaseUsage(runtime.storage.capabilities, uow, parseInput('promotions.releaseUsage', orderIdSchema, orderId)),
     async moveCustomerUsage(uow, fromCustomerId, toCustomerId) {
       const result = await uow.db.updateTable('ordo_promotion_usage').set({ customer_key: toCustomerId }).where('customer_key', '=', fromCustomerId).executeTakeFirst()
-      return Number(result.numUpdatedRows)
+      return affected(result)
     },
     async whyNoCoupons(db, promotionId) {
       const row = await db.selectFrom('ordo_promotion').select(['name', 'requires_coupon', 'archived_at']).where('id', '=', promotionId).executeTakeFirst()
