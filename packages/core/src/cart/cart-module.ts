@@ -246,8 +246,9 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
    * Runs a change to an active cart and returns the cart priced after it, in
    * one pricing. `linesChange: false` skips re-reading lines the change did not
    * touch; `check` vetoes the change on the priced result (e.g. a coupon that
-   * does not apply) before anything is written; `known` hands over the lines
-   * read at cart version `version` (used when the cart is still at it). A
+   * does not apply) before anything is written; `readAt` is the cart as the
+   * caller read it before the transaction (its version and lines): a cart
+   * that changed since is `CONFLICT`, and its lines are not read again. A
    * change that keeps `scratch.items` up to date with what it wrote saves the
    * re-read of the lines, and the variant summaries it read in this unit of
    * work (`scratch.variants`) are not read again to price.
@@ -256,18 +257,24 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
     command: string,
     cartId: unknown,
     fn: (uow: UnitOfWork, row: CartTable, items: CartItemTable[], scratch: ChangeScratch) => Promise<Partial<CartTable> | void>,
-    options: { linesChange?: boolean; check?: (priced: Cart) => void; known?: { version: number; items: CartItemTable[] } } = {},
+    options: { linesChange?: boolean; check?: (priced: Cart) => void; readAt?: { version: number; items: CartItemTable[] } } = {},
   ): Promise<Cart> {
     const cart = parseInput(command, id, cartId)
     return runInTransaction(runtime, async (uow) => {
       const row = await loadCart(uow.db, cart)
-      // Lines change only with the cart's version (every line command bumps it).
-      const items = options.known && Number(row.version) === options.known.version ? options.known.items : await loadItems(uow.db, cart)
       if (row.status !== 'active') {
         throw new OrdoError('CART_CLOSED', `Cart "${cart}" is ${row.status === 'converted' ? 'already an order' : 'merged into another cart'}; it can no longer change.`, {
           details: { cartId: cart, status: row.status, convertedTo: row.converted_to },
         })
       }
+      const { readAt } = options
+      if (readAt && Number(row.version) !== readAt.version) {
+        throw new OrdoError('CONFLICT', `Cart "${cart}" changed while ${command} was being prepared (version ${readAt.version}, now ${Number(row.version)}); read it and try again.`, {
+          details: { cartId: cart, expectedVersion: readAt.version, version: Number(row.version) },
+        })
+      }
+      // Lines change only with the cart's version (every line command bumps it).
+      const items = readAt ? readAt.items : await loadItems(uow.db, cart)
       const scratch: ChangeScratch = {}
       const patch = (await fn(uow, row, items, scratch)) ?? {}
       // A delivery was priced for the parcel and the goods total: new lines need a new quote.
@@ -520,13 +527,9 @@ export function createCartModule(runtime: Runtime, deps: CartDeps): { api: CartA
       return change(
         'carts.setDelivery',
         cart,
-        async (_uow, current) => {
-          if (Number(current.version) !== Number(row.version)) {
-            throw new OrdoError('CONFLICT', `Cart "${cart}" changed while delivery was being quoted; quote and choose again.`, { details: { cartId: cart, expectedVersion: Number(row.version) } })
-          }
-          return { delivery: JSON.stringify(choice), ...(choice.address ? { shipping_address: JSON.stringify(choice.address) } : {}) }
-        },
-        { linesChange: false, known: { version: Number(row.version), items } },
+        async () => ({ delivery: JSON.stringify(choice), ...(choice.address ? { shipping_address: JSON.stringify(choice.address) } : {}) }),
+        // Couriers quoted these lines: a cart changed meanwhile is CONFLICT (quote and choose again).
+        { linesChange: false, readAt: { version: Number(row.version), items } },
       )
     },
 

@@ -322,6 +322,15 @@ export function createOrderModule(
     return result
   }
 
+  /** Sets the order's manager: the change record and `order.manager_assigned`, for the command and for CRM's assignment alike. */
+  async function assignIn(uow: UnitOfWork, row: OrderTable, lines: OrderLineTable[], managerId: string | null, actor: string): Promise<Order> {
+    const saved = await saveRow(uow, row, { manager_id: managerId })
+    const totals = totalsOfRow(row)
+    await recordChange(uow, saved, 'manager_assigned', { from: row.manager_id, to: managerId }, totals, totals, actor)
+    uow.emit({ type: 'order.manager_assigned', aggregateId: row.id, data: { orderId: row.id, managerId, previousManagerId: row.manager_id, actor } })
+    return toOrder(machine(), saved, lines)
+  }
+
   function checkVersion(row: OrderTable, expected: number | undefined): void {
     if (expected !== undefined && expected !== Number(row.version)) throw conflict(row.id, expected, Number(row.version))
   }
@@ -805,11 +814,7 @@ export function createOrderModule(
     async assignManager(uow, orderId, managerId, actor) {
       const { row, lines } = await loadOrder(uow.db, orderId)
       if (row.manager_id === managerId) return toOrder(machine(), row, lines)
-      const saved = await saveRow(uow, row, { manager_id: managerId })
-      const totals = totalsOfRow(row)
-      await recordChange(uow, saved, 'manager_assigned', { from: row.manager_id, to: managerId }, totals, totals, actor)
-      uow.emit({ type: 'order.manager_assigned', aggregateId: row.id, data: { orderId: row.id, managerId, previousManagerId: row.manager_id, actor } })
-      return toOrder(machine(), saved, lines)
+      return assignIn(uow, row, lines, managerId, actor)
     },
     customerStatsQuery(db) {
       const cancelled = statesInGroup(machine(), 'cancel')
@@ -1118,11 +1123,7 @@ export function createOrderModule(
       const data = parseInput('orders.assignManager', assignManagerSchema, input)
       return runInTransaction(runtime, async (uow) => {
         const { row, lines } = await loadOrder(uow.db, id, data)
-        const saved = await saveRow(uow, row, { manager_id: data.managerId })
-        const totals = totalsOfRow(row)
-        await recordChange(uow, saved, 'manager_assigned', { from: row.manager_id, to: data.managerId }, totals, totals, data.actor)
-        uow.emit({ type: 'order.manager_assigned', aggregateId: row.id, data: { orderId: row.id, managerId: data.managerId, previousManagerId: row.manager_id, actor: data.actor } })
-        return toOrder(machine(), saved, lines)
+        return assignIn(uow, row, lines, data.managerId, data.actor)
       })
     },
 
